@@ -3,6 +3,7 @@
 # V=1 prints full commands.
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .SUFFIXES:
 
 BUILD      ?= build
@@ -20,7 +21,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS      := lua5.4 ncursesw yaml-0.1 json-c libbpf
+PKGS      := lua5.4 ncursesw yaml-0.1 json-c libbpf libnl-route-3.0
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

@@ -108,4 +108,104 @@ _Static_assert(sizeof(struct bl_hdr) == 16, "bl_hdr layout drift");
 _Static_assert(sizeof(struct bl_exit_event) == 48, "bl_exit_event drift");
 _Static_assert(sizeof(struct bl_fork_event) == 72, "bl_fork_event drift");
 
+/* ---- observe: resource use (map values the usage programs keep) --------- */
+
+/* Per process (key: __u32 tgid) and per cgroup (key: __u64 cgroup id). */
+struct bl_usage_val {
+	__u64 cpu_ns; /* on-CPU time charged at sched_switch */
+	__u64 syscalls; /* sys_enter count */
+	__u64 cgroup_id; /* cgroup v2 id last seen running (procs only) */
+	char comm[BL_COMM_LEN]; /* comm last seen running (procs only) */
+};
+
+/* Per CPU: who was switched in, and when (user space adds the open slice). */
+struct bl_usage_cpu {
+	__u64 since; /* ktime of the last switch on this CPU, 0 = none yet */
+	__u64 cgroup_id; /* cgroup v2 id of the task switched in */
+	__u32 tgid; /* tgid switched in, 0 = idle */
+	__u32 pad;
+};
+
+_Static_assert(sizeof(struct bl_usage_val) == 24 + BL_COMM_LEN,
+	       "bl_usage_val drift");
+_Static_assert(sizeof(struct bl_usage_cpu) == 24, "bl_usage_cpu drift");
+
+/* ---- observe: flows and L7 at tc (BL_OP_FLOW, BL_OP_L7) ----------------- */
+
+#define BL_HTTP_PATH_LEN 96 /* request bytes after the method, truncated */
+
+/* IPv4 5-tuple as the packet carries it (network byte order addresses). */
+struct bl_flow_tuple {
+	__u32 saddr; /* IPv4 source, network order */
+	__u32 daddr; /* IPv4 destination, network order */
+	__u16 sport; /* host order */
+	__u16 dport; /* host order */
+	__u8 proto; /* IPPROTO_TCP / IPPROTO_UDP / IPPROTO_ICMP */
+	__u8 pad[3];
+};
+
+enum bl_flow_flags {
+	BL_FLOW_NEW = 1 << 0, /* first packet of this direction */
+	BL_FLOW_END = 1 << 1, /* first FIN or RST of this direction */
+	BL_FLOW_REPLY = 1 << 2, /* the reverse tuple was seen first */
+	BL_FLOW_EGRESS = 1 << 3, /* seen at egress (else ingress) */
+};
+
+enum bl_verdict {
+	BL_VERDICT_FORWARDED = 1,
+	BL_VERDICT_DROPPED = 2,
+	BL_VERDICT_TRANSLATED = 3,
+};
+
+/* TCP flag bits as in the header's 13th byte. */
+enum bl_tcp_flags {
+	BL_TCP_FIN = 0x01,
+	BL_TCP_SYN = 0x02,
+	BL_TCP_RST = 0x04,
+	BL_TCP_PSH = 0x08,
+	BL_TCP_ACK = 0x10,
+};
+
+struct bl_flow_event {
+	struct bl_hdr hdr; /* op = BL_OP_FLOW, flags = bl_flow_flags */
+	struct bl_flow_tuple tuple; /* this direction's tuple */
+	__u64 packets; /* packets of this direction so far, this one included */
+	__u64 bytes; /* bytes (skb->len) of this direction so far */
+	__u64 first_ns; /* ktime of its first packet */
+	__u32 ifindex; /* interface the hook sits on */
+	__u8 verdict; /* enum bl_verdict */
+	__u8 tcp_flags; /* this packet's flags */
+	__u8 tcp_flags_seen; /* OR of every packet's flags */
+	__u8 pad;
+	__u32 drop_reason; /* when DROPPED */
+	__u32 pad2;
+};
+
+enum bl_http_method {
+	BL_HTTP_OTHER = 0,
+	BL_HTTP_GET = 1,
+	BL_HTTP_POST = 2,
+	BL_HTTP_PUT = 3,
+	BL_HTTP_DELETE = 4,
+	BL_HTTP_HEAD = 5,
+	BL_HTTP_PATCH = 6,
+	BL_HTTP_OPTIONS = 7,
+};
+
+struct bl_l7_event {
+	struct bl_hdr hdr; /* op = BL_OP_L7 */
+	struct bl_flow_tuple tuple; /* the request's tuple (client → server) */
+	__u64 latency_ns; /* request seen → first response byte seen */
+	__u32 ifindex; /* interface of the response */
+	__u16 status; /* HTTP status code */
+	__u8 method; /* enum bl_http_method */
+	__u8 pad;
+	char path[BL_HTTP_PATH_LEN]; /* request bytes after "METHOD " */
+};
+
+_Static_assert(sizeof(struct bl_flow_tuple) == 16, "bl_flow_tuple drift");
+_Static_assert(sizeof(struct bl_flow_event) == 72, "bl_flow_event drift");
+_Static_assert(sizeof(struct bl_l7_event) == 48 + BL_HTTP_PATH_LEN,
+	       "bl_l7_event drift");
+
 #endif /* BPFLAB_ABI_H */

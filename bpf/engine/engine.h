@@ -139,6 +139,13 @@ void engine__stop(struct engine *e);
 void engine__close(struct engine *e); /* unload, unmount, clear the journal */
 
 struct proc_tree *engine__procs(struct engine *e);
+/*
+ * Story line of a process, Tetragon shape: writes the members "process",
+ * "parent" and "ancestors" (oldest last) into the current JSON object, with
+ * sandbox names resolved. Every module's renderer calls this.
+ */
+void engine__render_story(struct engine *e, const struct proc_node *p,
+			  struct jw *w);
 bool engine__module_loaded(struct engine *e, const char *name);
 
 /* Lost/emitted counters per module, summed over CPUs. */
@@ -158,5 +165,10 @@ int engine_client_connect(void);
 /* Send one request line and read one reply line (malloc'd) back. */
 int engine_client_call(const char *request_json, char **reply);
 bool engine_is_running(void);
+/*
+ * For verbs whose effect must outlive the CLI (policy apply, svc add): start
+ * `bpflab engine --daemon` when no engine is up, and wait until it answers.
+ */
+int engine_client_ensure_daemon(void);
 
 #endif

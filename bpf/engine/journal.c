@@ -17,6 +17,7 @@
 #include "util/util.h"
 
 static char journal_path[256];
+static char journal_scope_name[16] = "engine";
 
 extern const struct journal_undo __start_bl_undo[];
 extern const struct journal_undo __stop_bl_undo[];
@@ -24,6 +25,16 @@ extern const struct journal_undo __stop_bl_undo[];
 void journal_set_path(const char *path)
 {
 	snprintf(journal_path, sizeof(journal_path), "%s", path);
+}
+
+void journal_set_scope(const char *scope)
+{
+	snprintf(journal_scope_name, sizeof(journal_scope_name), "%s", scope);
+}
+
+const char *journal_scope(void)
+{
+	return journal_scope_name;
 }
 
 static const char *jpath(void)
@@ -100,7 +111,8 @@ int journal_record(const char *kind, const char *fmt, ...)
 		err = seq;
 		goto out;
 	}
-	snprintf(line, sizeof(line), "%d %s %s\n", seq, kind, arg);
+	snprintf(line, sizeof(line), "%d %s/%s %s\n", seq, journal_scope_name,
+		 kind, arg);
 	err = append_line(fd, line);
 	if (!err)
 		err = seq;
@@ -131,7 +143,7 @@ int journal_release(int seq)
 int journal_live(struct journal_entry **out, int *count)
 {
 	struct journal_entry *v = NULL, *nv;
-	char line[4200], kind[32];
+	char line[4200], kind[48], *slash;
 	int n = 0, cap = 0, seq, off;
 	FILE *f = fopen(jpath(), "re");
 
@@ -141,7 +153,7 @@ int journal_live(struct journal_entry **out, int *count)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
-		if (sscanf(line, "%d %31s %n", &seq, kind, &off) < 2)
+		if (sscanf(line, "%d %47s %n", &seq, kind, &off) < 2)
 			continue;
 		if (!strcmp(kind, "done")) {
 			for (int i = 0; i < n; i++)
@@ -164,7 +176,13 @@ int journal_live(struct journal_entry **out, int *count)
 			v = nv;
 		}
 		v[n].seq = seq;
-		snprintf(v[n].kind, sizeof(v[n].kind), "%s", kind);
+		slash = strchr(kind, '/');
+		if (slash)
+			*slash = 0;
+		snprintf(v[n].scope, sizeof(v[n].scope), "%.15s",
+			 slash ? kind : "engine");
+		snprintf(v[n].kind, sizeof(v[n].kind), "%.31s",
+			 slash ? slash + 1 : kind);
 		snprintf(v[n].arg, sizeof(v[n].arg), "%s", line + off);
 		n++;
 	}
@@ -222,15 +240,19 @@ int journal_undo_one(int seq)
 	return err;
 }
 
-int journal_cleanup(bool verbose)
+int journal_cleanup(const char *scope, bool verbose)
 {
 	struct journal_entry *v;
-	int n, failed = 0, err;
+	int n, failed = 0, err, kept = 0;
 
 	err = journal_live(&v, &n);
 	if (err)
 		return err;
 	for (int i = n - 1; i >= 0; i--) {
+		if (scope && strcmp(v[i].scope, scope)) {
+			kept++;
+			continue;
+		}
 		if (undo_entry(&v[i], verbose))
 			failed++;
 		else
@@ -238,7 +260,7 @@ int journal_cleanup(bool verbose)
 	}
 	free(v);
 	/* everything undone: start the next run with an empty journal */
-	if (!failed)
+	if (!failed && !kept)
 		unlink(jpath());
 	return failed;
 }

@@ -6,7 +6,14 @@
  * still live, newest first. Appends are single write()s on an O_APPEND file,
  * so several bpflab processes can share it.
  *
- * Line format: "<seq> <kind> <arg>" to record, "<seq> done" to release.
+ * Line format: "<seq> <scope>/<kind> <arg>" to record, "<seq> done" to
+ * release. The scope says whose lifetime a resource follows:
+ *   "engine"  dies with the engine (its programs' mounts, tc filters, scenario
+ *             sandboxes): undone when the engine stops, and by the next
+ *             engine start after a crash;
+ *   "lab"     outlives the process that made it (`bpflab sandbox run`, `lab
+ *             up`): undone by `bpflab down` (or `sandbox rm`, `lab down`).
+ * `bpflab down` undoes every scope.
  */
 #ifndef BPFLAB_JOURNAL_H
 #define BPFLAB_JOURNAL_H
@@ -41,15 +48,23 @@ int journal_release(int seq);
 /* Undo and release one live entry by sequence number. */
 int journal_undo_one(int seq);
 
+/* The scope new records get in this process; "engine" unless set. */
+void journal_set_scope(const char *scope);
+const char *journal_scope(void);
+
 struct journal_entry {
 	int seq;
+	char scope[16];
 	char kind[32];
 	char arg[4000];
 };
 /* Live (not released) entries, oldest first; caller frees *out. */
 int journal_live(struct journal_entry **out, int *count);
-/* Undo every live entry, newest first. Returns the number that failed. */
-int journal_cleanup(bool verbose);
+/*
+ * Undo every live entry of scope (NULL: every scope), newest first. Returns
+ * the number that could not be undone (they stay in the journal).
+ */
+int journal_cleanup(const char *scope, bool verbose);
 /* Override the journal path (unit tests). */
 void journal_set_path(const char *path);
 

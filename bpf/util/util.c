@@ -200,7 +200,7 @@ int proc_start_time(pid_t pid, unsigned long long *out)
 		return (int)n;
 	/* comm may hold spaces and ')': fields restart after the last ')' */
 	p = strrchr(buf, ')');
-	for (int field = 2; p && field < 21; field++)
+	for (int field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", out) != 1)
 		return -EINVAL;
