@@ -19,6 +19,7 @@ enum bl_op {
 	BL_OP_FLOW = 5, /* a network flow record */
 	BL_OP_L7 = 6, /* an L7 request/response record */
 	BL_OP_LB = 7, /* a load-balancer translation */
+	BL_OP_NETPOL = 8, /* a network-policy verdict (netpol) */
 	BL_OP_MAX,
 };
 
@@ -155,6 +156,7 @@ enum bl_verdict {
 	BL_VERDICT_FORWARDED = 1,
 	BL_VERDICT_DROPPED = 2,
 	BL_VERDICT_TRANSLATED = 3,
+	BL_VERDICT_AUDIT = 4, /* policy would drop; audit mode let it pass */
 };
 
 /* TCP flag bits as in the header's 13th byte. */
@@ -192,20 +194,53 @@ enum bl_http_method {
 	BL_HTTP_OPTIONS = 7,
 };
 
+enum bl_l7_proto {
+	BL_L7_HTTP = 0, /* HTTP/1.x: method, path, status code */
+	BL_L7_MYSQL = 1, /* MySQL/MariaDB: command, query text, status */
+};
+
+#define BL_MYSQL_COM_QUERY 0x03
+#define BL_MYSQL_COM_STMT_EXECUTE 0x17
+
+enum bl_mysql_status {
+	BL_MYSQL_OK = 1, /* OK packet */
+	BL_MYSQL_ERR = 2, /* ERR packet */
+	BL_MYSQL_RESULTSET = 3, /* a result set follows */
+};
+
 struct bl_l7_event {
 	struct bl_hdr hdr; /* op = BL_OP_L7 */
 	struct bl_flow_tuple tuple; /* the request's tuple (client → server) */
 	__u64 latency_ns; /* request seen → first response byte seen */
 	__u32 ifindex; /* interface of the response */
-	__u16 status; /* HTTP status code */
-	__u8 method; /* enum bl_http_method */
-	__u8 pad;
-	char path[BL_HTTP_PATH_LEN]; /* request bytes after "METHOD " */
+	__u16 status; /* HTTP status code; MySQL: enum bl_mysql_status */
+	__u8 method; /* enum bl_http_method; MySQL: the command byte */
+	__u8 proto; /* enum bl_l7_proto */
+	char path[BL_HTTP_PATH_LEN]; /* text after the method / command */
 };
 
 _Static_assert(sizeof(struct bl_flow_tuple) == 16, "bl_flow_tuple drift");
 _Static_assert(sizeof(struct bl_flow_event) == 72, "bl_flow_event drift");
 _Static_assert(sizeof(struct bl_l7_event) == 48 + BL_HTTP_PATH_LEN,
 	       "bl_l7_event drift");
+
+/* ---- netpol: policy verdicts (BL_OP_NETPOL) ------------------------------ */
+
+struct bl_netpol_event {
+	struct bl_hdr hdr; /* op = BL_OP_NETPOL */
+	struct bl_flow_tuple tuple; /* the packet's (or socket call's) tuple */
+	__u64 cgroup_id; /* caller's cgroup at connect4/sendmsg4, else 0 */
+	__u32 src_id; /* source identity */
+	__u32 dst_id; /* destination identity */
+	__u32 rule_id; /* deciding rule, 0 = no policy applied */
+	__u32 ifindex; /* tc hook's link, 0 at cgroup hooks */
+	__u8 verdict; /* enum bl_verdict: FORWARDED, DROPPED or AUDIT */
+	__u8 dir; /* side that decided: 0 ingress, 1 egress */
+	__u8 hook; /* where: 1 tc ingress, 2 tc egress, 3 connect4, 4 sendmsg4 */
+	__u8 tcp_flags; /* the packet's TCP flags */
+	__u32 pad;
+};
+
+_Static_assert(sizeof(struct bl_netpol_event) == 64, "bl_netpol_event drift");
 
 #endif /* BPFLAB_ABI_H */

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flows and HTTP/1.x at tc. One pass per packet:
+ *
+ *   parse eth/IPv4/L4            (other traffic: counted, not followed)
+ *   flow_map[tuple] += packet    (every packet and byte is counted here)
+ *   first packet of the tuple    → BL_OP_FLOW record, NEW (REPLY if the
+ *                                  reverse tuple was seen first)
+ *   first FIN/RST of the tuple   → BL_OP_FLOW record, END, with totals
+ *   TCP payload "GET /p HTTP/.." → remember (time, method, path) on the tuple
+ *   TCP payload "HTTP/1.x NNN"   → look up the reverse tuple's request and
+ *                                  emit BL_OP_L7 with status and latency
+ *
+ * So a connection costs a handful of records however long it lives; user
+ * space reads flow_map for the byte counters in between. What the parser
+ * cannot pair (a response with no request seen, a second request before the
+ * first was answered) is counted in flow_stats, never guessed.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "util/common.bpf.h"
+#include "observe/flow.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Load-time knob: flows only, no payload parsing (the overhead benchmark). */
+const volatile bool disable_l7 = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_MAX_ENTRIES);
+	__type(key, struct bl_flow_tuple);
+	__type(value, struct flow_val);
+} flow_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* ~100k records of headroom */
+} flow_rb SEC(".maps");
+
+BL_DECLARE_STATS(flow_stats);
+
+/*
+ * Load-time knob: wake the consumer only once this many bytes wait. At tens
+ * of thousands of records a second a wakeup per record costs more than the
+ * record; a consumer that sets it polls on a short timeout, so a lone record
+ * is not stuck. 0 (an engine, which only waits on epoll): wake every time.
+ */
+const volatile __u32 wakeup_bytes = 0;
+
+static __always_inline void flow_submit(void *rec)
+{
+	__u64 flags = 0;
+
+	if (wakeup_bytes)
+		flags = bpf_ringbuf_query(&flow_rb, BPF_RB_AVAIL_DATA) >=
+					wakeup_bytes ?
+				BPF_RB_FORCE_WAKEUP :
+				BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
+static __always_inline void flow_stat_add(__u32 which, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&flow_stats, &which);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline void emit_flow(struct __sk_buff *skb,
+				      const struct bl_flow_tuple *t,
+				      const struct flow_val *v, __u16 flags,
+				      __u8 tcp_flags)
+{
+	struct bl_flow_event *e;
+
+	e = bl_rb_reserve(&flow_rb, &flow_stats, sizeof(*e));
+	if (!e)
+		return;
+	bl_hdr_init(&e->hdr, BL_OP_FLOW, sizeof(*e));
+	e->hdr.flags = flags;
+	e->tuple = *t;
+	e->packets = v->packets;
+	e->bytes = v->bytes;
+	e->first_ns = v->first_ns;
+	e->ifindex = skb->ifindex;
+	e->verdict = BL_VERDICT_FORWARDED;
+	e->tcp_flags = tcp_flags;
+	e->tcp_flags_seen = v->flags_seen;
+	e->pad = 0;
+	e->drop_reason = 0;
+	e->pad2 = 0;
+	flow_submit(e);
+}
+
+/* A method we know at the start of the payload: its enum and length. */
+static __always_inline __u8 http_method(const char *p, __u32 *len)
+{
+	if (p[0] == 'G' && p[1] == 'E' && p[2] == 'T' && p[3] == ' ')
+		return *len = 3, BL_HTTP_GET;
+	if (p[0] == 'P' && p[1] == 'U' && p[2] == 'T' && p[3] == ' ')
+		return *len = 3, BL_HTTP_PUT;
+	if (p[0] == 'P' && p[1] == 'O' && p[2] == 'S' && p[3] == 'T' &&
+	    p[4] == ' ')
+		return *len = 4, BL_HTTP_POST;
+	if (p[0] == 'H' && p[1] == 'E' && p[2] == 'A' && p[3] == 'D' &&
+	    p[4] == ' ')
+		return *len = 4, BL_HTTP_HEAD;
+	if (p[0] == 'P' && p[1] == 'A' && p[2] == 'T' && p[3] == 'C' &&
+	    p[4] == 'H' && p[5] == ' ')
+		return *len = 5, BL_HTTP_PATCH;
+	if (p[0] == 'D' && p[1] == 'E' && p[2] == 'L' && p[3] == 'E' &&
+	    p[4] == 'T' && p[5] == 'E' && p[6] == ' ')
+		return *len = 6, BL_HTTP_DELETE;
+	if (p[0] == 'O' && p[1] == 'P' && p[2] == 'T' && p[3] == 'I' &&
+	    p[4] == 'O' && p[5] == 'N' && p[6] == 'S' && p[7] == ' ')
+		return *len = 7, BL_HTTP_OPTIONS;
+	return BL_HTTP_OTHER;
+}
+
+static __always_inline int digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : -1;
+}
+
+/* "HTTP/1.x NNN" → NNN, or 0 when the payload does not start a response. */
+static __always_inline __u16 http_status(const char *p)
+{
+	int a, b, c;
+
+	if (p[0] != 'H' || p[1] != 'T' || p[2] != 'T' || p[3] != 'P' ||
+	    p[4] != '/' || p[5] != '1' || p[6] != '.' || p[8] != ' ')
+		return 0;
+	a = digit(p[9]);
+	b = digit(p[10]);
+	c = digit(p[11]);
+	if (a < 1 || b < 0 || c < 0)
+		return 0;
+	return a * 100 + b * 10 + c;
+}
+
+/* Copy what the packet has from start on into buf; the rest stays zero. */
+static __always_inline void load_text(struct __sk_buff *skb, __u64 start,
+				      char *buf)
+{
+	__u64 avail;
+
+	__builtin_memset(buf, 0, BL_HTTP_PATH_LEN);
+	if (skb->len <= start)
+		return;
+	avail = skb->len - start;
+	/* Keep clang from folding the clamp into a form the verifier can't bound. */
+	asm volatile("" : "+r"(avail));
+	if (avail > BL_HTTP_PATH_LEN)
+		avail = BL_HTTP_PATH_LEN;
+	if (avail >= 1 && avail <= BL_HTTP_PATH_LEN)
+		bpf_skb_load_bytes(skb, start, buf, avail);
+}
+
+/* Remember a request on its tuple: proto, method/command, text after it. */
+static __always_inline void l7_request(struct __sk_buff *skb,
+				       struct flow_val *v, __u64 text_off,
+				       __u8 proto, __u8 method)
+{
+	if (v->req_ns)
+		/* Pipelined: the earlier request is not paired, say so. */
+		flow_stat_add(FLOW_STAT_L7_UNPARSED, 1);
+	v->req_ns = bpf_ktime_get_ns();
+	v->method = method;
+	v->l7proto = proto;
+	load_text(skb, text_off, v->path);
+}
+
+/* Pair a response with the request waiting on the reverse tuple. */
+static __always_inline void l7_response(struct __sk_buff *skb,
+					const struct bl_flow_tuple *t,
+					__u8 proto, __u16 status)
+{
+	struct bl_flow_tuple rev = {
+		.saddr = t->daddr,
+		.daddr = t->saddr,
+		.sport = t->dport,
+		.dport = t->sport,
+		.proto = t->proto,
+	};
+	struct flow_val *req = bpf_map_lookup_elem(&flow_map, &rev);
+	struct bl_l7_event *e;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!req || !req->req_ns || req->l7proto != proto ||
+	    now < req->req_ns) {
+		flow_stat_add(FLOW_STAT_L7_UNPARSED, 1);
+		return;
+	}
+	e = bl_rb_reserve(&flow_rb, &flow_stats, sizeof(*e));
+	if (e) {
+		bl_hdr_init(&e->hdr, BL_OP_L7, sizeof(*e));
+		e->tuple = rev;
+		e->latency_ns = now - req->req_ns;
+		e->ifindex = skb->ifindex;
+		e->status = status;
+		e->method = req->method;
+		e->proto = proto;
+		__builtin_memcpy(e->path, req->path, sizeof(e->path));
+		flow_submit(e);
+	}
+	req->req_ns = 0;
+	flow_stat_add(FLOW_STAT_L7_PAIRED, 1);
+}
+
+/*
+ * MySQL/MariaDB: a client command is one protocol packet, 3-byte length,
+ * sequence 0, then the command byte. Only commands that fit in the segment
+ * are taken (a split one is not guessed at).
+ */
+static __always_inline __u8 mysql_command(const char *p, __u32 payload)
+{
+	__u32 len = (__u8)p[0] | (__u8)p[1] << 8 | (__u8)p[2] << 16;
+
+	if (p[3] != 0 || len + 4 != payload)
+		return 0;
+	if (p[4] == BL_MYSQL_COM_QUERY || p[4] == BL_MYSQL_COM_STMT_EXECUTE)
+		return p[4];
+	return 0;
+}
+
+/* The server's first answer packet (sequence 1): OK, ERR or a result set. */
+static __always_inline __u16 mysql_status(const char *p, __u32 payload)
+{
+	if (payload < 5 || p[3] != 1)
+		return 0;
+	if ((__u8)p[4] == 0x00)
+		return BL_MYSQL_OK;
+	if ((__u8)p[4] == 0xff)
+		return BL_MYSQL_ERR;
+	return BL_MYSQL_RESULTSET;
+}
+
+/* Look at the first bytes of a TCP payload for an L7 start. */
+static __always_inline void flow_l7(struct __sk_buff *skb,
+				    const struct bl_flow_tuple *t,
+				    struct flow_val *v, __u32 off,
+				    __u32 payload)
+{
+	char p[16] = {};
+	__u32 mlen = 0;
+	__u16 status;
+	__u8 method;
+
+	/* Short segments (a small query) are zero-padded, not skipped. */
+	if (payload >= sizeof(p)) {
+		if (bpf_skb_load_bytes(skb, off, p, sizeof(p)))
+			return;
+	} else if (payload >= 5) {
+		if (bpf_skb_load_bytes(skb, off, p, 5))
+			return;
+	} else {
+		return; /* not a start line or command we parse */
+	}
+	method = http_method(p, &mlen);
+	if (method) {
+		l7_request(skb, v, off + mlen + 1, BL_L7_HTTP, method);
+		return;
+	}
+	status = http_status(p);
+	if (status) {
+		l7_response(skb, t, BL_L7_HTTP, status);
+		return;
+	}
+	method = mysql_command(p, payload);
+	if (method) {
+		l7_request(skb, v, off + 5, BL_L7_MYSQL, method);
+		return;
+	}
+	/* Only a connection with a query waiting can be answering one. */
+	status = mysql_status(p, payload);
+	if (status) {
+		struct bl_flow_tuple rev = {
+			.saddr = t->daddr,
+			.daddr = t->saddr,
+			.sport = t->dport,
+			.dport = t->sport,
+			.proto = t->proto,
+		};
+		struct flow_val *req = bpf_map_lookup_elem(&flow_map, &rev);
+
+		if (req && req->req_ns && req->l7proto == BL_L7_MYSQL)
+			l7_response(skb, t, BL_L7_MYSQL, status);
+	}
+}
+
+static __always_inline int flow_observe(struct __sk_buff *skb, bool egress)
+{
+	struct bl_flow_tuple t = {}, rev;
+	struct flow_val *v, init = {};
+	__u32 l4off, payload = 0;
+	__u16 flags = egress ? BL_FLOW_EGRESS : 0;
+	__u8 tcp_flags = 0;
+	struct iphdr ip;
+	__u16 totlen;
+
+	flow_stat_add(FLOW_STAT_PACKETS, 1);
+	if (skb->protocol != bpf_htons(ETH_P_IP) ||
+	    bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip))) {
+		flow_stat_add(FLOW_STAT_NOT_IPV4, 1);
+		return TC_ACT_UNSPEC;
+	}
+	t.saddr = ip.saddr;
+	t.daddr = ip.daddr;
+	t.proto = ip.protocol;
+	l4off = ETH_HLEN + ip.ihl * 4;
+	totlen = bpf_ntohs(ip.tot_len);
+	if (ip.protocol == IPPROTO_TCP) {
+		struct tcphdr th;
+
+		if (bpf_skb_load_bytes(skb, l4off, &th, sizeof(th)))
+			return TC_ACT_UNSPEC;
+		t.sport = bpf_ntohs(th.source);
+		t.dport = bpf_ntohs(th.dest);
+		tcp_flags = ((__u8 *)&th)[13] & 0x1f;
+		if (totlen > ip.ihl * 4 + th.doff * 4)
+			payload = totlen - ip.ihl * 4 - th.doff * 4;
+		l4off += th.doff * 4;
+	} else if (ip.protocol == IPPROTO_UDP) {
+		struct udphdr uh;
+
+		if (bpf_skb_load_bytes(skb, l4off, &uh, sizeof(uh)))
+			return TC_ACT_UNSPEC;
+		t.sport = bpf_ntohs(uh.source);
+		t.dport = bpf_ntohs(uh.dest);
+	}
+
+	v = bpf_map_lookup_elem(&flow_map, &t);
+	if (!v) {
+		rev = (struct bl_flow_tuple){ .saddr = t.daddr,
+					      .daddr = t.saddr,
+					      .sport = t.dport,
+					      .dport = t.sport,
+					      .proto = t.proto };
+		init.first_ns = bpf_ktime_get_ns();
+		init.reply = bpf_map_lookup_elem(&flow_map, &rev) != NULL;
+		bpf_map_update_elem(&flow_map, &t, &init, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&flow_map, &t);
+		if (!v) {
+			bl_stat_inc(&flow_stats, BL_STAT_ERRORS);
+			return TC_ACT_UNSPEC;
+		}
+		flags |= BL_FLOW_NEW;
+	}
+	/* Per-packet counters; two CPUs may race on one flow, as Cilium's do. */
+	__sync_fetch_and_add(&v->packets, 1);
+	__sync_fetch_and_add(&v->bytes, skb->len);
+	v->last_ns = bpf_ktime_get_ns();
+	v->ifindex = skb->ifindex;
+	v->flags_seen |= tcp_flags;
+	if (v->reply)
+		flags |= BL_FLOW_REPLY;
+	if ((tcp_flags & (BL_TCP_FIN | BL_TCP_RST)) && !v->ended) {
+		v->ended = 1;
+		flags |= BL_FLOW_END;
+	}
+	if (flags & (BL_FLOW_NEW | BL_FLOW_END))
+		emit_flow(skb, &t, v, flags, tcp_flags);
+	if (payload && !disable_l7)
+		flow_l7(skb, &t, v, l4off, payload);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int bl_flow_ingress(struct __sk_buff *skb)
+{
+	return flow_observe(skb, false);
+}
+
+SEC("tc")
+int bl_flow_egress(struct __sk_buff *skb)
+{
+	return flow_observe(skb, true);
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "observe/flow_filter.h"
+#include "util/log.h"
+#include "util/util.h"
+
+static struct json_object *get(struct json_object *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while (o && (dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path = dot + 1;
+	}
+	return o && json_object_object_get_ex(o, path, &o) ? o : NULL;
+}
+
+static const char *gets(struct json_object *o, const char *path)
+{
+	struct json_object *v = get(o, path);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+static int port_of(struct json_object *flow, const char *which)
+{
+	char path[48];
+	struct json_object *v;
+
+	snprintf(path, sizeof(path), "l4.TCP.%s", which);
+	v = get(flow, path);
+	if (!v) {
+		snprintf(path, sizeof(path), "l4.UDP.%s", which);
+		v = get(flow, path);
+	}
+	return v ? json_object_get_int(v) : 0;
+}
+
+int flow_filter__set_path(struct flow_filter *f, const char *re)
+{
+	char msg[128];
+	int rc = regcomp(&f->http_path, re, REG_EXTENDED | REG_NOSUB);
+
+	if (rc) {
+		regerror(rc, &f->http_path, msg, sizeof(msg));
+		pr_err("--http-path '%s': %s\n", re, msg);
+		return -EINVAL;
+	}
+	f->has_path = true;
+	return 0;
+}
+
+void flow_filter__free(struct flow_filter *f)
+{
+	if (f->has_path)
+		regfree(&f->http_path);
+	f->has_path = false;
+}
+
+/* "404" matches 404; "4+" matches 400-499, as hubble's --http-status. */
+static bool status_match(const char *want, int code)
+{
+	char got[8];
+
+	snprintf(got, sizeof(got), "%d", code);
+	if (strlen(want) == 2 && want[1] == '+')
+		return got[0] == want[0] && strlen(got) == 3;
+	return !strcmp(want, got);
+}
+
+static bool protocol_match(const char *p, struct json_object *flow)
+{
+	if (!strcasecmp(p, "http"))
+		return get(flow, "l7.http") != NULL;
+	if (!strcasecmp(p, "mysql"))
+		return get(flow, "l7.mysql") != NULL;
+	if (!strcasecmp(p, "tcp"))
+		return get(flow, "l4.TCP") != NULL;
+	if (!strcasecmp(p, "udp"))
+		return get(flow, "l4.UDP") != NULL;
+	if (!strcasecmp(p, "icmp"))
+		return get(flow, "l4.ICMPv4") != NULL;
+	return false;
+}
+
+bool flow_filter__match(const struct flow_filter *f, struct json_object *line)
+{
+	struct json_object *flow = get(line, "flow");
+	const char *src, *dst;
+	int sport, dport;
+
+	if (!flow)
+		return false;
+	src = gets(flow, "IP.source");
+	dst = gets(flow, "IP.destination");
+	sport = port_of(flow, "source_port");
+	dport = port_of(flow, "destination_port");
+	if (f->from_ip && strcmp(f->from_ip, src) != 0)
+		return false;
+	if (f->to_ip && strcmp(f->to_ip, dst) != 0)
+		return false;
+	if (f->ip && strcmp(f->ip, src) != 0 && strcmp(f->ip, dst) != 0)
+		return false;
+	if (f->port && f->port != sport && f->port != dport)
+		return false;
+	if (f->from_port && f->from_port != sport)
+		return false;
+	if (f->to_port && f->to_port != dport)
+		return false;
+	if (f->protocol && !protocol_match(f->protocol, flow))
+		return false;
+	if (f->verdict && strcasecmp(f->verdict, gets(flow, "verdict")) != 0)
+		return false;
+	if (f->type && strcasecmp(f->type, gets(flow, "Type")) != 0)
+		return false;
+	if (f->http_method &&
+	    strcasecmp(f->http_method, gets(flow, "l7.http.method")) != 0)
+		return false;
+	if (f->has_path &&
+	    (!get(flow, "l7.http") ||
+	     regexec(&f->http_path, gets(flow, "l7.http.url"), 0, NULL, 0)))
+		return false;
+	if (f->http_status &&
+	    (!get(flow, "l7.http") ||
+	     !status_match(f->http_status,
+			   json_object_get_int(get(flow, "l7.http.code")))))
+		return false;
+	if (f->since_ns && flow_line_time(line) < f->since_ns)
+		return false;
+	return true;
+}
+
+/* RFC 3339 with optional fraction, UTC ("Z") only. */
+static int parse_rfc3339(const char *s, uint64_t *out)
+{
+	struct tm tm = { 0 };
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	uint64_t frac = 0, scale = 1000000000ull;
+
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*p - '0') * scale;
+			}
+		}
+	}
+	if (strcmp(p, "Z") != 0)
+		return -EINVAL;
+	*out = (uint64_t)timegm(&tm) * 1000000000ull + frac;
+	return 0;
+}
+
+int flow_parse_since(const char *s, uint64_t *out)
+{
+	uint64_t ago;
+
+	if (!parse_rfc3339(s, out))
+		return 0;
+	if (parse_duration_ns(s, &ago) || ago > now_real_ns())
+		return -EINVAL;
+	*out = now_real_ns() - ago;
+	return 0;
+}
+
+uint64_t flow_line_time(struct json_object *line)
+{
+	uint64_t t;
+
+	return parse_rfc3339(gets(line, "time"), &t) ? 0 : t;
+}

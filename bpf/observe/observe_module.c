@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "observe" engine module. It loads the tc flow programs (attached to
+ * interfaces on request: "observe.attach"), turns their records into "flow"
+ * events for the engine's sinks, writes them to the flow log that
+ * `bpflab observe --since/--follow` reads, counts them, and serves the
+ * counters as Prometheus text on 127.0.0.1:9965/metrics from the engine's
+ * epoll loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "engine/engine.h"
+#include "observe/flow.bpf.h"
+#include "observe/flow.h"
+#include "observe/flow_log.h"
+#include "observe/flow_render.h"
+#include "observe/metrics_http.h"
+#include "observe/prog_stats.h"
+#include "util/jw.h"
+#include "util/log.h"
+#include "util/util.h"
+
+/* Upper bounds (seconds) of the HTTP latency histogram, as Hubble's. */
+static const double http_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+				       0.5,   1,    2.5,   5,	 10 };
+#define N_BUCKETS (sizeof(http_buckets) / sizeof(http_buckets[0]))
+
+/* A counter per label set ("type=\"L7\",verdict=..."); few, so a list. */
+struct lcounter {
+	char labels[160];
+	uint64_t value;
+};
+
+struct lcounters {
+	struct lcounter *v;
+	size_t n, cap;
+};
+
+struct http_hist {
+	char method[16];
+	uint64_t buckets[N_BUCKETS];
+	uint64_t count;
+	double sum;
+};
+
+struct observe_mod {
+	struct engine *e;
+	struct flow_obs *flows;
+	struct flow_log *log;
+	int listen_fd;
+	int sink_id;
+	struct jw w;
+	struct lcounters flows_processed, drops, http_requests, event_types;
+	struct http_hist hist[8];
+	int n_hist;
+	uint64_t log_errors;
+};
+
+static void lcounters_add(struct lcounters *c, const char *labels, uint64_t by)
+{
+	struct lcounter *tmp;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (!strcmp(c->v[i].labels, labels)) {
+			c->v[i].value += by;
+			return;
+		}
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+
+		tmp = realloc(c->v, cap * sizeof(*tmp));
+		if (!tmp)
+			return; /* a lost label set, not a crash */
+		c->v = tmp;
+		c->cap = cap;
+	}
+	snprintf(c->v[c->n].labels, sizeof(c->v[c->n].labels), "%s", labels);
+	c->v[c->n++].value = by;
+}
+
+static void lcounters_write(FILE *out, const char *name, const char *help,
+			    const struct lcounters *c)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (size_t i = 0; i < c->n; i++)
+		fprintf(out, "%s{%s} %llu\n", name, c->v[i].labels,
+			(unsigned long long)c->v[i].value);
+}
+
+static const char *const method_names[] = {
+	"OTHER", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"
+};
+
+static void count_http(struct observe_mod *m, const struct bl_l7_event *l7)
+{
+	const char *method =
+		l7->method < 8 ? method_names[l7->method] : "OTHER";
+	double secs = l7->latency_ns / 1e9;
+	struct http_hist *h = NULL;
+	char labels[160];
+
+	snprintf(labels, sizeof(labels),
+		 "method=\"%s\",protocol=\"HTTP/1.1\",status=\"%u\"", method,
+		 l7->status);
+	lcounters_add(&m->http_requests, labels, 1);
+	for (int i = 0; i < m->n_hist; i++)
+		if (!strcmp(m->hist[i].method, method))
+			h = &m->hist[i];
+	if (!h && m->n_hist < (int)ARRAY_SIZE(m->hist)) {
+		h = &m->hist[m->n_hist++];
+		snprintf(h->method, sizeof(h->method), "%s", method);
+	}
+	if (!h)
+		return;
+	for (size_t b = 0; b < N_BUCKETS; b++)
+		if (secs <= http_buckets[b])
+			h->buckets[b]++;
+	h->count++;
+	h->sum += secs;
+}
+
+static void count_flow(struct observe_mod *m, const struct bl_flow_event *f)
+{
+	char labels[160];
+	const char *verdict = f->verdict == BL_VERDICT_DROPPED ? "DROPPED" :
+			      f->verdict == BL_VERDICT_TRANSLATED ?
+								 "TRANSLATED" :
+								 "FORWARDED";
+
+	snprintf(labels, sizeof(labels),
+		 "type=\"L3_L4\",subtype=\"%s\",verdict=\"%s\"",
+		 (f->hdr.flags & BL_FLOW_EGRESS) ? "to-network" : "to-endpoint",
+		 verdict);
+	lcounters_add(&m->flows_processed, labels, 1);
+	if (f->verdict == BL_VERDICT_DROPPED) {
+		snprintf(labels, sizeof(labels), "reason=\"%u\"",
+			 f->drop_reason);
+		lcounters_add(&m->drops, labels, 1);
+	}
+}
+
+static void count_record(struct observe_mod *m, const void *rec)
+{
+	const struct bl_hdr *h = rec;
+	char labels[160];
+
+	if (h->op == BL_OP_L7) {
+		const struct bl_l7_event *l7 = rec;
+		bool mysql = l7->proto == BL_L7_MYSQL;
+
+		snprintf(labels, sizeof(labels),
+			 "type=\"L7\",subtype=\"%s\",verdict=\"FORWARDED\"",
+			 mysql ? "MySQL" : "HTTP");
+		lcounters_add(&m->flows_processed, labels, 1);
+		if (!mysql)
+			count_http(m, rec);
+		return;
+	}
+	count_flow(m, rec);
+}
+
+static uint32_t rec_ifindex(const void *rec)
+{
+	const struct bl_hdr *h = rec;
+
+	return h->op == BL_OP_FLOW ?
+		       ((const struct bl_flow_event *)rec)->ifindex :
+		       ((const struct bl_l7_event *)rec)->ifindex;
+}
+
+static void render_flow_ev(const struct bl_event *ev, struct jw *w)
+{
+	struct observe_mod *m = ev->ctx;
+
+	flow_render_flow(w, ev->rec, ev->len,
+			 flow_obs__ifname(m->flows, rec_ifindex(ev->rec)));
+}
+
+static void render_flow_compact(const struct bl_event *ev, char *buf,
+				size_t size)
+{
+	struct observe_mod *m = ev->ctx;
+	struct json_object *obj;
+	struct jw w;
+
+	buf[0] = '\0';
+	jw_init(&w);
+	if (!flow_render_json(
+		    &w, ev->rec, ev->len,
+		    flow_obs__ifname(m->flows, rec_ifindex(ev->rec)))) {
+		obj = json_tokener_parse(jw_str(&w));
+		if (obj) {
+			flow_format_compact(obj, buf, size);
+			json_object_put(obj);
+		}
+	}
+	jw_free(&w);
+}
+
+static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
+{
+	struct observe_mod *m = ctx;
+	const struct bl_hdr *h = rec;
+	struct bl_event ev = {
+		.op = h->op,
+		.ktime = h->ktime,
+		.rec = rec,
+		.len = len,
+		.type = "flow",
+		.render = render_flow_ev,
+		.render_compact = render_flow_compact,
+		.ctx = m,
+	};
+
+	if ((h->op != BL_OP_FLOW || len < sizeof(struct bl_flow_event)) &&
+	    (h->op != BL_OP_L7 || len < sizeof(struct bl_l7_event)))
+		return 0;
+	count_record(m, rec);
+	if (m->log &&
+	    !flow_render_json(&m->w, rec, len,
+			      flow_obs__ifname(m->flows, rec_ifindex(rec))) &&
+	    flow_log__append(m->log, jw_str(&m->w)))
+		m->log_errors++;
+	engine__emit(e, &ev);
+	return 0;
+}
+
+/* Every event of every module, counted by type (kills show up here too). */
+static void count_event(struct engine *e, const struct bl_event *ev, void *ctx)
+{
+	struct observe_mod *m = ctx;
+	char labels[160];
+
+	(void)e;
+	snprintf(labels, sizeof(labels), "type=\"%s\"",
+		 ev->type ? ev->type : "unknown");
+	lcounters_add(&m->event_types, labels, 1);
+}
+
+static void write_engine_metrics(FILE *out, struct observe_mod *m)
+{
+	struct engine_module_stats st[16];
+	int n = engine__module_stats(m->e, st, ARRAY_SIZE(st));
+
+	fprintf(out,
+		"# HELP bpflab_events_total Records the kernel programs submitted, per module.\n"
+		"# TYPE bpflab_events_total counter\n");
+	for (int i = 0; i < n; i++)
+		fprintf(out, "bpflab_events_total{module=\"%s\"} %llu\n",
+			st[i].name, (unsigned long long)st[i].events);
+	fprintf(out,
+		"# HELP bpflab_events_lost_total Records lost because a ring buffer was full, per module.\n"
+		"# TYPE bpflab_events_lost_total counter\n");
+	for (int i = 0; i < n; i++)
+		fprintf(out, "bpflab_events_lost_total{module=\"%s\"} %llu\n",
+			st[i].name, (unsigned long long)st[i].lost);
+	fprintf(out,
+		"# HELP bpflab_errors_total Helper failures in the kernel programs, per module.\n"
+		"# TYPE bpflab_errors_total counter\n");
+	for (int i = 0; i < n; i++)
+		fprintf(out, "bpflab_errors_total{module=\"%s\"} %llu\n",
+			st[i].name, (unsigned long long)st[i].errors);
+	fprintf(out,
+		"# HELP bpflab_sink_drops_total Events a slow subscriber missed.\n"
+		"# TYPE bpflab_sink_drops_total counter\n"
+		"bpflab_sink_drops_total %llu\n",
+		(unsigned long long)engine__sink_drops(m->e));
+	lcounters_write(out, "bpflab_engine_events_total",
+			"Enriched events delivered to sinks, by event type.",
+			&m->event_types);
+}
+
+static void write_flow_metrics(FILE *out, struct observe_mod *m)
+{
+	uint64_t st[BL_STAT_MAX] = { 0 };
+
+	lcounters_write(out, "hubble_flows_processed_total",
+			"Total number of flows processed", &m->flows_processed);
+	lcounters_write(out, "hubble_drop_total", "Number of drops", &m->drops);
+	lcounters_write(out, "hubble_http_requests_total",
+			"Count of HTTP requests", &m->http_requests);
+	fprintf(out,
+		"# HELP hubble_http_request_duration_seconds Request to first response byte\n"
+		"# TYPE hubble_http_request_duration_seconds histogram\n");
+	for (int i = 0; i < m->n_hist; i++) {
+		const struct http_hist *h = &m->hist[i];
+
+		for (size_t b = 0; b < N_BUCKETS; b++)
+			fprintf(out,
+				"hubble_http_request_duration_seconds_bucket{method=\"%s\",le=\"%g\"} %llu\n",
+				h->method, http_buckets[b],
+				(unsigned long long)h->buckets[b]);
+		fprintf(out,
+			"hubble_http_request_duration_seconds_bucket{method=\"%s\",le=\"+Inf\"} %llu\n"
+			"hubble_http_request_duration_seconds_sum{method=\"%s\"} %.9f\n"
+			"hubble_http_request_duration_seconds_count{method=\"%s\"} %llu\n",
+			h->method, (unsigned long long)h->count, h->method,
+			h->sum, h->method, (unsigned long long)h->count);
+	}
+	if (flow_obs__stats(m->flows, st, BL_STAT_MAX))
+		return;
+	fprintf(out,
+		"# HELP bpflab_flow_packets_total Packets the tc flow programs counted.\n"
+		"# TYPE bpflab_flow_packets_total counter\n"
+		"bpflab_flow_packets_total %llu\n"
+		"# HELP bpflab_http_unparsed_total HTTP responses without a seen request, and pipelined requests not paired.\n"
+		"# TYPE bpflab_http_unparsed_total counter\n"
+		"bpflab_http_unparsed_total %llu\n"
+		"# HELP bpflab_flow_log_errors_total Flow records the flow log could not store.\n"
+		"# TYPE bpflab_flow_log_errors_total counter\n"
+		"bpflab_flow_log_errors_total %llu\n",
+		(unsigned long long)st[FLOW_STAT_PACKETS],
+		(unsigned long long)st[FLOW_STAT_L7_UNPARSED],
+		(unsigned long long)m->log_errors);
+}
+
+/* Cumulative run time of bpflab's programs. The kernel only counts while
+ * BPF stats are on (`bpflab top --programs` or kernel.bpf_stats_enabled). */
+static void write_prog_metrics(FILE *out)
+{
+	struct prog_stat *v = NULL;
+	size_t n = 0;
+
+	if (prog_stats__read(&v, &n))
+		return;
+	fprintf(out,
+		"# HELP bpflab_program_run_time_seconds_total Time bpflab's BPF programs ran (while BPF stats were on).\n"
+		"# TYPE bpflab_program_run_time_seconds_total counter\n");
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(v[i].name, "bl_", 3))
+			fprintf(out,
+				"bpflab_program_run_time_seconds_total{id=\"%u\",name=\"%s\",type=\"%s\"} %.9f\n",
+				v[i].id, v[i].name, v[i].type,
+				v[i].run_time_ns / 1e9);
+	fprintf(out,
+		"# HELP bpflab_program_runs_total Runs of bpflab's BPF programs (while BPF stats were on).\n"
+		"# TYPE bpflab_program_runs_total counter\n");
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(v[i].name, "bl_", 3))
+			fprintf(out,
+				"bpflab_program_runs_total{id=\"%u\",name=\"%s\",type=\"%s\"} %llu\n",
+				v[i].id, v[i].name, v[i].type,
+				(unsigned long long)v[i].run_cnt);
+	free(v);
+}
+
+static void write_metrics(FILE *out, void *ctx)
+{
+	struct observe_mod *m = ctx;
+
+	write_flow_metrics(out, m);
+	write_engine_metrics(out, m);
+	write_prog_metrics(out);
+}
+
+static int on_metrics_fd(struct engine *e, int fd, uint32_t events, void *ctx)
+{
+	(void)e;
+	(void)events;
+	metrics_http_serve(fd, write_metrics, ctx);
+	return 0;
+}
+
+static const char *req_str(struct json_object *req, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* {"ifname":"IF","netns":"NS" (optional)}: watch that interface's flows. */
+static int req_attach(struct engine *e, struct json_object *req, struct jw *w,
+		      char *err, size_t errlen, void *ctx)
+{
+	struct observe_mod *m = ctx;
+	const char *ifname = req_str(req, "ifname");
+	int ret;
+
+	(void)e;
+	if (!ifname) {
+		snprintf(err, errlen, "observe.attach needs \"ifname\"");
+		return -EINVAL;
+	}
+	ret = flow_obs__attach(m->flows, req_str(req, "netns"), ifname);
+	if (ret == -EALREADY)
+		ret = 0;
+	if (ret)
+		snprintf(err, errlen, "observe on %s: %s", ifname,
+			 strerror(-ret));
+	else
+		jw_kint(w, "interfaces", flow_obs__count(m->flows));
+	return ret;
+}
+
+/* The flow log is buffered: write it out once a second. */
+static void on_tick(struct engine *e, uint64_t now_ns, void *ctx)
+{
+	struct observe_mod *m = ctx;
+
+	(void)e;
+	(void)now_ns;
+	if (flow_log__flush(m->log))
+		m->log_errors++;
+}
+
+static void observe_unload(struct engine *e, void *state)
+{
+	struct observe_mod *m = state;
+
+	if (!m)
+		return;
+	if (m->sink_id >= 0)
+		engine__remove_sink(e, m->sink_id);
+	if (m->listen_fd >= 0) {
+		engine__remove_fd(e, m->listen_fd);
+		close(m->listen_fd);
+	}
+	flow_obs__close(m->flows);
+	flow_log__close(m->log);
+	jw_free(&m->w);
+	free(m->flows_processed.v);
+	free(m->drops.v);
+	free(m->http_requests.v);
+	free(m->event_types.v);
+	free(m);
+}
+
+static int observe_load(struct engine *e, void **state)
+{
+	const char *addr = getenv(METRICS_ADDR_ENV);
+	struct flow_obs_opts fo = { 0 };
+	struct observe_mod *m = calloc(1, sizeof(*m));
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	m->e = e;
+	m->listen_fd = -1;
+	m->sink_id = -1;
+	jw_init(&m->w);
+	err = flow_obs__open(&m->flows, &fo, NULL, NULL);
+	if (err)
+		goto fail;
+	err = engine__add_ringbuf(e, "observe", flow_obs__rb_fd(m->flows),
+				  flow_obs__stats_fd(m->flows), on_record, m);
+	if (err)
+		goto fail;
+	err = flow_log__open(&m->log, flow_log_default_dir(),
+			     FLOW_LOG_MAX_BYTES, FLOW_LOG_KEEP);
+	if (err)
+		pr_warn("observe: no flow log in %s: %s\n",
+			flow_log_default_dir(), strerror(-err));
+	err = engine__add_request(e, "observe.attach", req_attach, m);
+	if (!err)
+		err = engine__on_tick(e, on_tick, m);
+	if (err)
+		goto fail;
+	m->sink_id = engine__add_sink(e, count_event, m);
+	/* Metrics are a convenience: a taken port is a warning, not a failure. */
+	if (!addr || !*addr)
+		addr = METRICS_DEFAULT_ADDR;
+	m->listen_fd = metrics_http_listen(addr);
+	if (m->listen_fd < 0) {
+		pr_warn("observe: metrics not served on %s: %s\n", addr,
+			strerror(-m->listen_fd));
+	} else if (engine__add_fd(e, m->listen_fd, EPOLLIN, on_metrics_fd, m)) {
+		close(m->listen_fd);
+		m->listen_fd = -1;
+	}
+	*state = m;
+	return 0;
+fail:
+	observe_unload(e, m);
+	return err;
+}
+
+ENGINE_MODULE(
+	observe, .name = "observe",
+	.summary =
+		"flows and HTTP at tc (observe.attach), flow log, Prometheus metrics on 127.0.0.1:9965",
+	.load = observe_load, .unload = observe_unload, .order = 50,
+	.default_on = true);

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "observe/service_map.h"
+#include "util/jw.h"
+
+static struct json_object *get(struct json_object *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while (o && (dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path = dot + 1;
+	}
+	return o && json_object_object_get_ex(o, path, &o) ? o : NULL;
+}
+
+static const char *gets(struct json_object *o, const char *path)
+{
+	struct json_object *v = get(o, path);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+static int64_t geti(struct json_object *o, const char *path)
+{
+	struct json_object *v = get(o, path);
+
+	return v ? json_object_get_int64(v) : 0;
+}
+
+static struct map_edge *edge(struct service_map *m, const char *client,
+			     const char *server, int port, const char *proto)
+{
+	struct map_edge *tmp, *e;
+
+	for (size_t i = 0; i < m->n; i++) {
+		e = &m->e[i];
+		if (e->port == port && !strcmp(e->source, client) &&
+		    !strcmp(e->destination, server) &&
+		    !strcmp(e->protocol, proto))
+			return e;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 32;
+
+		tmp = realloc(m->e, cap * sizeof(*tmp));
+		if (!tmp)
+			return NULL;
+		m->e = tmp;
+		m->cap = cap;
+	}
+	e = &m->e[m->n++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->source, sizeof(e->source), "%s", client);
+	snprintf(e->destination, sizeof(e->destination), "%s", server);
+	e->port = port;
+	snprintf(e->protocol, sizeof(e->protocol), "%s", proto);
+	return e;
+}
+
+static int add_latency(struct map_edge *e, double ms)
+{
+	double *tmp;
+
+	if (e->n_lat == e->cap_lat) {
+		size_t cap = e->cap_lat ? e->cap_lat * 2 : 16;
+
+		tmp = realloc(e->lat_ms, cap * sizeof(*tmp));
+		if (!tmp)
+			return -ENOMEM;
+		e->lat_ms = tmp;
+		e->cap_lat = cap;
+	}
+	e->lat_ms[e->n_lat++] = ms;
+	return 0;
+}
+
+int service_map__add(struct service_map *m, struct json_object *line)
+{
+	struct json_object *flow = get(line, "flow");
+	const char *proto = get(flow, "l4.TCP") ? "TCP" :
+			    get(flow, "l4.UDP") ? "UDP" :
+						  NULL;
+	const char *l4 = proto && !strcmp(proto, "TCP") ? "l4.TCP" : "l4.UDP";
+	const char *src = gets(flow, "IP.source"),
+		   *dst = gets(flow, "IP.destination");
+	char sport_k[48], dport_k[48];
+	bool reply;
+	struct map_edge *e;
+
+	if (!flow || !proto || !*src || !*dst)
+		return 0;
+	snprintf(sport_k, sizeof(sport_k), "%s.source_port", l4);
+	snprintf(dport_k, sizeof(dport_k), "%s.destination_port", l4);
+	reply = get(flow, "is_reply") &&
+		json_object_get_boolean(get(flow, "is_reply"));
+	/* Orient every record client → server: replies travel the other way. */
+	if (reply)
+		e = edge(m, dst, src, geti(flow, sport_k), proto);
+	else
+		e = edge(m, src, dst, geti(flow, dport_k), proto);
+	if (!e)
+		return -ENOMEM;
+	if (get(flow, "l7.http") || get(flow, "l7.mysql")) {
+		e->requests++;
+		if (geti(flow, "l7.http.code") >= 500 ||
+		    !strcmp(gets(flow, "l7.mysql.status"), "ERR"))
+			e->errors++;
+		return add_latency(e, geti(flow, "l7.latency_ns") / 1e6);
+	}
+	const char *event = gets(flow, "bpflab.event");
+
+	if (!reply && strstr(event, "new"))
+		e->connections++;
+	if (strstr(event, "end"))
+		e->bytes += geti(flow, "bpflab.bytes");
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double map_edge__percentile(struct map_edge *e, double p)
+{
+	size_t rank;
+
+	if (!e->n_lat)
+		return 0;
+	qsort(e->lat_ms, e->n_lat, sizeof(double), cmp_double);
+	/* nearest-rank */
+	rank = (size_t)ceil(p / 100 * e->n_lat);
+	return e->lat_ms[rank ? rank - 1 : 0];
+}
+
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct map_edge *x = a, *y = b;
+
+	if (x->requests != y->requests)
+		return x->requests < y->requests ? 1 : -1;
+	if (x->connections != y->connections)
+		return x->connections < y->connections ? 1 : -1;
+	return strcmp(x->source, y->source);
+}
+
+void service_map__sort(struct service_map *m)
+{
+	if (m->n)
+		qsort(m->e, m->n, sizeof(*m->e), cmp_edge);
+}
+
+void service_map__json(struct service_map *m, struct jw *w)
+{
+	jw_obj_begin(w);
+	jw_key(w, "edges");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < m->n; i++) {
+		struct map_edge *e = &m->e[i];
+
+		jw_obj_begin(w);
+		jw_kstr(w, "source", e->source);
+		jw_kstr(w, "destination", e->destination);
+		jw_kint(w, "port", e->port);
+		jw_kstr(w, "protocol", e->protocol);
+		jw_kuint(w, "connections", e->connections);
+		jw_kuint(w, "requests", e->requests);
+		jw_kuint(w, "errors", e->errors);
+		jw_kdouble(w, "p50_ms", map_edge__percentile(e, 50));
+		jw_kdouble(w, "p99_ms", map_edge__percentile(e, 99));
+		jw_kuint(w, "bytes", e->bytes);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+void service_map__free(struct service_map *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->e[i].lat_ms);
+	free(m->e);
+	memset(m, 0, sizeof(*m));
+}

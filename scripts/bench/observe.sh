@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Flow-path overhead of `bpflab observe`: wrk requests/s between two network
+# namespaces with the tc programs off, on (flows + HTTP), and flows only
+# (--no-l7), side by side, in alternating rounds so drift hits all alike.
+# Reports events/s delivered to user space and events lost, never hiding them.
+# Env: ROUNDS (3), SECS (10), CONNS (32), BPFLAB, RESULTS.
+set -u
+cd "$(dirname "$0")/../.."
+: "${BPFLAB:=$PWD/build/bpflab}" "${RESULTS:=$PWD/results/observe-$(date -u +%Y%m%dT%H%M%SZ)}"
+: "${ROUNDS:=3}" "${SECS:=10}" "${CONNS:=32}"
+export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-bench-observe}
+for c in wrk nginx ip; do
+	command -v "$c" >/dev/null || { echo "observe bench: $c is not installed (scripts/deps/observe.txt)" >&2; exit 77; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "observe bench: needs root" >&2; exit 77; }
+mkdir -p "$RESULTS"
+tmp=$(mktemp -d /tmp/bl-obs-bench.XXXXXX)
+ns_c=bpflab-obb$$c ns_s=bpflab-obb$$s if_c=bl-obb$$c if_s=bl-obb$$s
+nginx_pid= cap_pid=
+cleanup() {
+	[ -n "$cap_pid" ] && kill -INT "$cap_pid" 2>/dev/null && wait "$cap_pid" 2>/dev/null
+	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+	ip netns del "$ns_c" 2>/dev/null
+	ip netns del "$ns_s" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ip netns add "$ns_c" && ip netns add "$ns_s" || exit 1
+ip -n "$ns_c" link add "$if_c" type veth peer name "$if_s" netns "$ns_s" || exit 1
+ip -n "$ns_c" addr add 198.18.12.1/24 dev "$if_c"
+ip -n "$ns_s" addr add 198.18.12.2/24 dev "$if_s"
+ip -n "$ns_c" link set "$if_c" up
+ip -n "$ns_s" link set "$if_s" up
+ip -n "$ns_c" link set lo up
+ip -n "$ns_s" link set lo up
+
+cat >"$tmp/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx.err;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $tmp;
+	proxy_temp_path $tmp;
+	fastcgi_temp_path $tmp;
+	uwsgi_temp_path $tmp;
+	scgi_temp_path $tmp;
+	server {
+		listen 198.18.12.2:8080;
+		location / { return 200 "ok\n"; }
+	}
+}
+CONF
+ip netns exec "$ns_s" nginx -c "$tmp/nginx.conf" &
+nginx_pid=$!
+for _ in $(seq 50); do
+	ip netns exec "$ns_c" wrk -t1 -c1 -d1s http://198.18.12.2:8080/ >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+# New connections per request (Connection: close) make every request a flow:
+# the worst case for a per-connection flow table.
+wrk_rps() { # extra wrk args...
+	ip netns exec "$ns_c" wrk -t2 -c"$CONNS" -d"${SECS}s" "$@" http://198.18.12.2:8080/ 2>&1 |
+		awk '/^Requests\/sec/ {print $2}'
+}
+
+run() { # mode keepalive|close
+	local hdr=()
+	[ "$2" = close ] && hdr=(-H "Connection: close")
+	if [ "$1" != off ]; then
+		local l7=()
+		[ "$1" = flows ] && l7=(--no-l7)
+		"$BPFLAB" observe -i "$if_c" --netns "$ns_c" -o json "${l7[@]}" \
+			--flow-log "$tmp/flows" >/dev/null 2>"$tmp/cap.err" &
+		cap_pid=$!
+		for _ in $(seq 50); do
+			tc -n "$ns_c" filter show dev "$if_c" egress | grep -q bl_flow && break
+			sleep 0.1
+		done
+	fi
+	local t0 t1 rps
+	t0=$(date +%s.%N)
+	rps=$(wrk_rps "${hdr[@]}")
+	t1=$(date +%s.%N)
+	if [ "$1" != off ]; then
+		kill -INT "$cap_pid"
+		wait "$cap_pid"
+		cap_pid=
+		# "observe: P packets, R records, L lost, ..." from the kernel counters
+		read -r pk rec lost <<<"$(sed -n 's/^observe: \([0-9]*\) packets, \([0-9]*\) records, \([0-9]*\) lost.*/\1 \2 \3/p' "$tmp/cap.err")"
+		echo "$rps $(awk -v r="$rec" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", r/(b-a)}') ${lost:-?} ${pk:-?}"
+	else
+		echo "$rps - - -"
+	fi
+}
+
+printf '%-10s %-5s %5s %12s %12s %10s %8s\n' workload mode round req_per_s events_per_s lost packets | tee "$RESULTS/observe.txt"
+for wl in keepalive close; do
+	for r in $(seq "$ROUNDS"); do
+		for mode in off on flows; do
+			read -r rps eps lost pk <<<"$(run $mode $wl)"
+			printf '%-10s %-5s %5s %12s %12s %10s %8s\n' "$wl" "$mode" "$r" "$rps" "$eps" "$lost" "$pk" | tee -a "$RESULTS/observe.txt"
+		done
+	done
+done
+# Median per workload and mode, and the loss from off to on.
+python3 - "$RESULTS/observe.txt" <<'PY' | tee -a "$RESULTS/observe.txt"
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.split() and l.split()[0] in ("keepalive", "close")]
+for wl in ("keepalive", "close"):
+    off = [float(r[3]) for r in rows if r[0] == wl and r[1] == "off" and r[3] != ""]
+    if not off:
+        continue
+    m_off = statistics.median(off)
+    for mode in ("on", "flows"):
+        on = [r for r in rows if r[0] == wl and r[1] == mode]
+        if not on:
+            continue
+        m_on = statistics.median(float(r[3]) for r in on)
+        eps = statistics.median(float(r[4]) for r in on)
+        lost = sum(int(r[5]) for r in on if r[5].isdigit())
+        print(f"{wl:10s} {mode:5s} median {m_on:.0f} req/s vs off {m_off:.0f}: "
+              f"overhead {(m_off - m_on) * 100 / m_off:.1f}%, {eps:.0f} events/s delivered, {lost} lost")
+PY

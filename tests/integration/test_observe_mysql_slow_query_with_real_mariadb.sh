@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# timeout: 120
+# A real MariaDB (Debian mariadb-server, our own mariadbd with a private
+# datadir in a lab netns, never the host service) answers a
+# `SELECT SLEEP(0.2)` and a fast query; `bpflab observe mysql --slow 50ms`
+# lists only the slow one, with its query text and a latency within 10% of
+# 200 ms, measured at tc from the COM_QUERY to the first response byte.
+source "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd mariadbd
+need_cmd mariadb-install-db
+need_cmd mariadb
+need_cmd ip
+export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-observe}
+
+ns_c=bpflab-obq$$c ns_s=bpflab-obq$$s
+if_c=bl-obq$$c if_s=bl-obq$$s
+tmp=$(mktemp -d /tmp/bl-obs-mysql.XXXXXX)
+db= capture=
+cleanup() {
+	[ -n "$capture" ] && kill -INT "$capture" 2>/dev/null && wait "$capture" 2>/dev/null
+	[ -n "$db" ] && kill "$db" 2>/dev/null && wait "$db" 2>/dev/null
+	ip netns del "$ns_c" 2>/dev/null
+	ip netns del "$ns_s" 2>/dev/null
+	rm -rf "$tmp"
+	true
+}
+trap cleanup EXIT
+
+ip netns add "$ns_c" && ip netns add "$ns_s" || fail "netns"
+ip -n "$ns_c" link add "$if_c" type veth peer name "$if_s" netns "$ns_s" || fail "veth"
+ip -n "$ns_c" addr add 198.18.16.1/24 dev "$if_c"
+ip -n "$ns_s" addr add 198.18.16.2/24 dev "$if_s"
+ip -n "$ns_c" link set "$if_c" up && ip -n "$ns_s" link set "$if_s" up || fail "link up"
+ip -n "$ns_s" link set lo up
+
+mariadb-install-db --no-defaults --datadir="$tmp/data" --user=root \
+	--auth-root-authentication-method=normal --skip-test-db >"$tmp/install.log" 2>&1 ||
+	{ cat "$tmp/install.log"; fail "mariadb-install-db"; }
+ip netns exec "$ns_s" mariadbd --no-defaults --datadir="$tmp/data" --user=root \
+	--socket="$tmp/sock" --pid-file="$tmp/pid" --bind-address=198.18.16.2 --port=3306 \
+	--skip-grant-tables --skip-name-resolve --log-error="$tmp/err.log" &
+db=$!
+sql() { ip netns exec "$ns_c" mariadb --no-defaults -h 198.18.16.2 -u root --skip-ssl -N -e "$1"; }
+WAIT_SECS=30 wait_for sql "SELECT 1" >/dev/null || { tail "$tmp/err.log"; fail "mariadbd did not come up"; }
+# A first SLEEP on a fresh server runs long (thread set-up): warm it up.
+sql "SELECT SLEEP(0.05)" >/dev/null
+
+"$BPFLAB" observe -i "$if_c" --netns "$ns_c" -o json --flow-log "$tmp/flows" \
+	>"$tmp/capture.json" 2>"$tmp/capture.err" &
+capture=$!
+attached() { tc -n "$ns_c" filter show dev "$if_c" egress | grep -q bl_flow_egress; }
+wait_for attached || { cat "$tmp/capture.err"; fail "not attached"; }
+assert_eq "$(sql 'SELECT SLEEP(0.2)')" "0" "slow query"
+assert_eq "$(sql 'SELECT 40 + 2')" "42" "fast query"
+sleep 0.3
+kill -INT "$capture"; wait "$capture"; capture=
+cat "$tmp/capture.err"
+
+out=$("$BPFLAB" observe mysql --slow 50ms --flow-log "$tmp/flows")
+echo "$out"
+assert_eq "$(tail -n +2 <<<"$out" | wc -l)" "1" "slow queries listed"
+assert_contains "$out" "SELECT SLEEP(0.2)" "the slow query's text"
+assert_not_contains "$out" "SELECT 40 + 2" "the fast query"
+ms=$(tail -1 <<<"$out" | awk '{print $4}')
+awk -v m="$ms" 'BEGIN{exit !(m >= 180 && m <= 220)}' || fail "latency $ms ms not within 10% of 200"
+# Both queries are in the log, the fast one well under the threshold.
+all=$("$BPFLAB" observe --flow-log "$tmp/flows" --protocol mysql -o compact)
+echo "$all"
+assert_contains "$all" "COM_QUERY SELECT 40 + 2 => RESULTSET" "fast query record"
+json=$("$BPFLAB" observe mysql --slow 50ms --json --flow-log "$tmp/flows")
+assert_contains "$json" '"query":"SELECT SLEEP(0.2)"' "JSON query text"
+echo PASS
