@@ -243,4 +243,29 @@ struct bl_netpol_event {
 
 _Static_assert(sizeof(struct bl_netpol_event) == 64, "bl_netpol_event drift");
 
+/* ---- lb: service translations (BL_OP_LB) ---------------------------------- */
+
+enum bl_lb_hook {
+	BL_LB_CONNECT4 = 1, /* socket-LB, connect() */
+	BL_LB_SENDMSG4 = 2, /* socket-LB, sendmsg() to a VIP */
+	BL_LB_TC = 3, /* tc LB, the first packet of a flow */
+};
+
+#define BL_LB_NO_BACKEND 1 /* hdr.flags: the service had none; dropped */
+
+/* One per new flow the load balancer translated (or dropped). */
+struct bl_lb_event {
+	struct bl_hdr hdr; /* op = BL_OP_LB, flags = BL_LB_NO_BACKEND or 0 */
+	struct bl_flow_tuple tuple; /* client → VIP (sport 0 at connect4) */
+	__u32 be_addr; /* backend chosen, network order; 0 if none */
+	__u16 be_port; /* host order */
+	__u8 hook; /* enum bl_lb_hook */
+	__u8 pad;
+	__u32 svc_id; /* the lb module's service id */
+	__u32 tgid; /* caller at the socket hooks, 0 at tc */
+	__u64 cgroup_id; /* caller's cgroup at the socket hooks, 0 at tc */
+};
+
+_Static_assert(sizeof(struct bl_lb_event) == 56, "bl_lb_event drift");
+
 #endif /* BPFLAB_ABI_H */

@@ -15,12 +15,15 @@ np_endpoint db app=db >/dev/null || fail "endpoint db"
 np_connect client db 3306 || fail "endpoints alone (no policy) must not block"
 
 # explain: what it selects and the matrix, without applying anything
-out=$("$BPFLAB" netpol explain "$TOP/tests/data/cnp/good/web-db.yaml") || fail "explain: $out"
+out=$("$BPFLAB" netpol explain --json "$TOP/tests/data/cnp/good/web-db.yaml") || fail "explain: $out"
 m=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join("%s>%s:%d=%s" % (r["from"], r["to"], r["port"], r["verdict"]) for p in d["policies"] for r in p["matrix"]))' <<<"$out")
 assert_contains "$m" "client>web:80=allowed"
 assert_contains "$m" "client>db:3306=denied"
 assert_contains "$m" "web>db:3306=allowed"
 assert_contains "$out" "HTTP rules are visibility only"
+txt=$("$BPFLAB" netpol explain "$TOP/tests/data/cnp/good/web-db.yaml") || fail "explain (text)"
+assert_contains "$txt" "selects: db"
+grep -Eq '^ +client +db +3306/TCP +denied +db-ingress: default deny' <<<"$txt" || fail "explain text matrix: $txt"
 np_connect client db 3306 || fail "explain must not apply"
 
 out=$("$BPFLAB" netpol apply "$TOP/tests/data/cnp/good/web-db.yaml" 2>&1) || fail "apply: $out"

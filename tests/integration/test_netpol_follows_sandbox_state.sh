@@ -14,7 +14,7 @@ run=${BPFLAB_RUN_DIR:-/run/bpflab}
 state=$run/sandboxes/bl-np-sb.json
 cg=/sys/fs/cgroup/unified/bl-np-sb
 export ENGINE_LOG=/tmp/bl-np-engine.$$.log
-cleanup() { stop_engine; rm -f "$state"; rmdir "$cg" 2>/dev/null; }
+cleanup() { np_stop_engine; rm -f "$state"; rmdir "$cg" 2>/dev/null; }
 trap cleanup EXIT
 start_engine
 pid=$ENGINE_PID

@@ -10,7 +10,7 @@ need_root
 need_cmd python3
 [ -x "$BPFLAB" ] || skip "no $BPFLAB (build first)"
 export ENGINE_LOG=/tmp/bl-np-engine.$$.log
-trap stop_engine EXIT
+trap np_stop_engine EXIT
 start_engine
 pid=$ENGINE_PID
 
@@ -50,6 +50,6 @@ done
 [ $n -ge 10 ] || fail "only $n bad files"
 assert_eq "$(state)" "$before" "policy state after $n refused files"
 out=$("$BPFLAB" netpol check --from web --to db --port 3306) || fail "web -> db must still be allowed: $out"
-stop_engine
+np_stop_engine
 trap - EXIT
 np_leftovers "$pid" || fail "left behind"

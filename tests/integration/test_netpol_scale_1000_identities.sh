@@ -10,7 +10,7 @@ need_root
 need_cmd python3
 [ -x "$BPFLAB" ] || skip "no $BPFLAB (build first)"
 export ENGINE_LOG=/tmp/bl-np-engine.$$.log
-trap stop_engine EXIT
+trap np_stop_engine EXIT
 start_engine
 pid=$ENGINE_PID
 
@@ -67,6 +67,6 @@ out=$("$BPFLAB" netpol check --from c999 --to web --port 22)
 assert_contains "$out" "denied"
 ids=$("$BPFLAB" netpol list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["identities"])')
 assert_eq "$ids" 1001 "identities"
-stop_engine
+np_stop_engine
 trap - EXIT
 np_leftovers "$pid" || fail "left behind"
