@@ -40,6 +40,10 @@ static int run_bench(int argc, char **argv)
 		list_kinds(stderr);
 		return EXIT_USAGE;
 	}
+	if (cli_wants_help(argc - 1, argv + 1)) {
+		fputs(b->usage ? b->usage : b->summary, stdout);
+		return EXIT_OK;
+	}
 	return b->run(argc - 1, argv + 1);
 }
 

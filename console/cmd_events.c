@@ -182,7 +182,7 @@ static int run_events(int argc, char **argv)
 			for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ","))
 				if (event_filter__add_type(&o.filter, t)) {
 					fprintf(stderr,
-						"bpflab events: unknown event type '%s' (exec, exit, kprobe, tracepoint, lsm, flow)\n",
+						"bpflab events: unknown event type '%s' (exec, exit, kprobe, tracepoint, lsm, flow, l7, lb)\n",
 						t);
 					return EXIT_USAGE;
 				}
@@ -238,7 +238,7 @@ CLI_COMMAND(events, .name = "events", .alias = "getevents",
 		    "Options:\n"
 		    "  -o, --output FMT     json (default) or compact (`tetra -o compact`)\n"
 		    "  -t, --type T         only these types: exec, exit, kprobe, tracepoint,\n"
-		    "                       lsm, flow (also PROCESS_EXEC, process_exec)\n"
+		    "                       lsm, flow, l7, lb (also PROCESS_EXEC, process_exec)\n"
 		    "  -p, --pid PID        only events of PID or its descendants\n"
 		    "  -b, --binary PATH    only this binary (a path), or binaries whose path\n"
 		    "                       contains the word\n"

@@ -93,7 +93,9 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (cli_wants_help(argc, argv)) {
+	/* `bpflab bench KIND --help` is the kind's own help */
+	if (cli_wants_help(argc, argv) &&
+	    !(!strcmp(cmd->name, "bench") && argc > 2 && argv[1][0] != '-')) {
 		cli_print_usage(cmd);
 		return EXIT_OK;
 	}
