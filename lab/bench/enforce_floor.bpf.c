@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The floor for `bpflab bench enforce`: an empty program on the same hook
+ * the enforce module uses (tp_btf/sys_enter, a BTF raw tracepoint on every
+ * syscall). Whatever bpflab adds above this is its own cost.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(bl_bench_floor, struct pt_regs *regs, long id)
+{
+	return 0;
+}
