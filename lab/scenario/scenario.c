@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Load, run and judge one scenario script; list the scenario directory. */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <lauxlib.h>
+
+#include "engine/engine.h"
+#include "lab/lua/lua_lab.h"
+#include "lab/lua/lua_rt.h"
+#include "lab/scenario/scenario.h"
+#include "util/jw.h"
+#include "util/util.h"
+
+#define SCRIPT_MAX (1 << 20)
+
+static struct lua_rt *volatile running_rt;
+
+void scenario_interrupt(void)
+{
+	struct lua_rt *rt = running_rt;
+
+	if (rt)
+		lua_rt__interrupt(rt);
+}
+
+const char *scenario_verdict_name(enum scenario_verdict v)
+{
+	return v == SCENARIO_PASS ? "PASS" : v == SCENARIO_FAIL ? "FAIL" : "ERROR";
+}
+
+int scenario_dir(char *buf, size_t size)
+{
+	const char *env = getenv("BPFLAB_SCENARIOS");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		return access(buf, R_OK) ? -errno : 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		/* BUILD/bpflab: the source tree has scenarios/ beside BUILD */
+		snprintf(buf, size, "%s/../scenarios", dirname(exe));
+		if (!access(buf, R_OK))
+			return 0;
+	}
+	snprintf(buf, size, "/usr/local/share/bpflab/scenarios");
+	return access(buf, R_OK) ? -ENOENT : 0;
+}
+
+int scenario_find(const char *name, char *path, size_t size)
+{
+	char dir[PATH_MAX];
+	size_t len = strlen(name);
+	int err;
+
+	if (len > 4 && !strcmp(name + len - 4, ".lua")) {
+		snprintf(path, size, "%s", name);
+		return access(path, R_OK) ? -errno : 0;
+	}
+	if (strchr(name, '/'))
+		return -ENOENT;
+	err = scenario_dir(dir, sizeof(dir));
+	if (err)
+		return err;
+	snprintf(path, size, "%s/%s.lua", dir, name);
+	return access(path, R_OK) ? -ENOENT : 0;
+}
+
+static int read_script(const char *path, char **out, size_t *len)
+{
+	char *buf = malloc(SCRIPT_MAX + 1);
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = read_file(path, buf, SCRIPT_MAX + 1);
+	if (n < 0) {
+		free(buf);
+		return (int)n;
+	}
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+/* `scenario { ... }` checks the shape early, with the script's line. */
+static int l_scenario(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_getfield(L, 1, "name");
+	if (!lua_isstring(L, -1))
+		return luaL_error(L, "scenario: 'name' (a string) is missing");
+	lua_getfield(L, 1, "run");
+	if (!lua_isfunction(L, -1))
+		return luaL_error(L, "scenario: 'run' (a function) is missing");
+	lua_pop(L, 2);
+	for (const char *const *k = (const char *const[]){ "setup", "verify",
+							   "teardown", NULL };
+	     *k; k++) {
+		lua_getfield(L, 1, *k);
+		if (!lua_isnil(L, -1) && !lua_isfunction(L, -1))
+			return luaL_error(L, "scenario: '%s' must be a function", *k);
+		lua_pop(L, 1);
+	}
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* Load and evaluate the script: leaves its table on the stack. */
+static int load_scenario(struct lua_rt *rt, const char *path, char *err,
+			 size_t errlen)
+{
+	lua_State *L = lua_rt__state(rt);
+	char chunk[600], *code = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = read_script(path, &code, &len);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	lua_pushcfunction(L, l_scenario);
+	lua_setglobal(L, "scenario");
+	snprintf(chunk, sizeof(chunk), "@%s", path);
+	rc = lua_rt__load(rt, code, len, chunk, err, errlen);
+	free(code);
+	if (!rc)
+		rc = lua_rt__pcall(rt, 0, 1, err, errlen);
+	if (!rc && !lua_istable(L, -1)) {
+		snprintf(err, errlen, "%s: the script must return scenario { ... }",
+			 path);
+		lua_pop(L, 1);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+static void get_string(lua_State *L, int idx, const char *key, char *buf,
+		       size_t size)
+{
+	lua_getfield(L, idx, key);
+	snprintf(buf, size, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+	lua_pop(L, 1);
+}
+
+int scenario_list(struct scenario_info **out, int *count)
+{
+	struct scenario_info *v = NULL, *tmp;
+	char dir[240], err[1024];
+	struct dirent **names;
+	int n, k = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (scenario_dir(dir, sizeof(dir)))
+		return -ENOENT;
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names[i]->d_name);
+		struct lab_run run = { .mode = "enforce", .kind = "ns" };
+		struct lua_rt *rt;
+
+		if (len > 4 && !strcmp(names[i]->d_name + len - 4, ".lua") &&
+		    (tmp = realloc(v, sizeof(*v) * (size_t)(k + 1))) &&
+		    !lua_rt__new(&rt, NULL)) {
+			v = tmp;
+			memset(&v[k], 0, sizeof(v[k]));
+			snprintf(v[k].path, sizeof(v[k].path), "%s/%s", dir,
+				 names[i]->d_name);
+			lab_open(lua_rt__state(rt), &run);
+			if (!load_scenario(rt, v[k].path, err, sizeof(err))) {
+				get_string(lua_rt__state(rt), -1, "name",
+					   v[k].name, sizeof(v[k].name));
+				get_string(lua_rt__state(rt), -1, "title",
+					   v[k].title, sizeof(v[k].title));
+			} else {
+				snprintf(v[k].name, sizeof(v[k].name), "%.*s",
+					 (int)len - 4, names[i]->d_name);
+				snprintf(v[k].title, sizeof(v[k].title),
+					 "(does not load: %.200s)", err);
+			}
+			lua_rt__free(rt);
+			k++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	*out = v;
+	*count = k;
+	return 0;
+}
+
+/* requires = { "enforce", ... }: modules a running engine must have loaded. */
+static int check_requires(lua_State *L, int sc, char *err, size_t errlen)
+{
+	struct json_object *reply = NULL, *mods;
+	char *text = NULL;
+	int rc = 0, n;
+
+	lua_getfield(L, sc, "requires");
+	n = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 0;
+	if (n && (engine_client_call("{\"op\":\"status\"}", &text) || !text ||
+		  !(reply = json_tokener_parse(text)))) {
+		snprintf(err, errlen,
+			 "this scenario needs a running engine (start `bpflab engine`)");
+		rc = -ENOTCONN;
+	}
+	for (int i = 1; !rc && i <= n; i++) {
+		const char *want;
+		bool found = false;
+
+		lua_rawgeti(L, -1, i);
+		want = lua_tostring(L, -1) ?: "";
+		if (json_object_object_get_ex(reply, "modules", &mods))
+			for (size_t j = 0; j < json_object_array_length(mods); j++) {
+				struct json_object *m = json_object_array_get_idx(mods, j), *nm;
+
+				if (json_object_object_get_ex(m, "name", &nm) &&
+				    !strcmp(json_object_get_string(nm), want))
+					found = true;
+			}
+		if (!found) {
+			snprintf(err, errlen,
+				 "this scenario needs the engine's '%s' module, which is not loaded",
+				 want);
+			rc = -EOPNOTSUPP;
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	json_object_put(reply);
+	free(text);
+	return rc;
+}
+
+static void write_report(struct jw *w, const struct lab_run *run,
+			 const char *name, const char *title,
+			 enum scenario_verdict v, const char *error,
+			 uint64_t t0)
+{
+	jw_obj_begin(w);
+	jw_kstr(w, "scenario", name);
+	jw_kstr(w, "title", title);
+	jw_kstr(w, "mode", run->mode);
+	jw_kstr(w, "sandbox", run->kind);
+	jw_kstr(w, "verdict", scenario_verdict_name(v));
+	if (error)
+		jw_kstr(w, "error", error);
+	else {
+		jw_key(w, "error");
+		jw_null(w);
+	}
+	jw_key(w, "checks");
+	jw_arr_begin(w);
+	for (int i = 0; i < run->n_checks; i++) {
+		jw_obj_begin(w);
+		jw_kstr(w, "check", run->checks[i].what);
+		jw_kbool(w, "ok", run->checks[i].ok);
+		jw_key(w, "evidence");
+		jw_raw(w, run->checks[i].evidence ?: "{}");
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_kuint(w, "duration_ms", (now_mono_ns() - t0) / 1000000);
+	jw_obj_end(w);
+}
+
+enum { PH_SETUP, PH_RUN, PH_VERIFY, PH_TEARDOWN, PH_DONE };
+static const char *const phase_names[] = { "setup", "run", "verify", "teardown" };
+
+struct scenario_session {
+	struct lab_run run;
+	struct lua_rt *rt;
+	char name[64], title[256], dir[PATH_MAX], err[8192];
+	int sc, ctx; /* stack slots of the scenario table and ctx */
+	int phase;
+	lua_State *co; /* the running phase's coroutine, or NULL */
+	int co_ref; /* keeps co alive in the registry */
+	bool failed;
+	uint64_t t0;
+};
+
+struct scenario_session *scenario_session__start(const char *path,
+						 const struct scenario_opts *opts)
+{
+	struct scenario_session *s = calloc(1, sizeof(*s));
+	char pathcopy[PATH_MAX];
+	lua_State *L;
+
+	if (!s)
+		return NULL;
+	s->t0 = now_mono_ns();
+	s->phase = PH_DONE; /* until everything below worked */
+	s->co_ref = LUA_NOREF;
+	s->run.mode = opts->mode ?: "enforce";
+	s->run.kind = opts->kind ?: "ns";
+	s->run.quiet = opts->quiet;
+	s->run.policy_override = opts->policy;
+	snprintf(s->name, sizeof(s->name), "?");
+	snprintf(pathcopy, sizeof(pathcopy), "%s", path);
+	snprintf(s->dir, sizeof(s->dir), "%s", dirname(pathcopy));
+	s->run.dir = s->dir;
+	s->run.scenario = s->name;
+	s->failed = true;
+	if (!sandbox_ops_find(s->run.kind)) {
+		snprintf(s->err, sizeof(s->err), "unknown sandbox kind '%s' (known: %s)",
+			 s->run.kind, sandbox_kinds());
+		return s;
+	}
+	if (lua_rt__new(&s->rt, NULL)) {
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return s;
+	}
+	L = lua_rt__state(s->rt);
+	lab_open(L, &s->run);
+	if (load_scenario(s->rt, path, s->err, sizeof(s->err)))
+		return s;
+	s->sc = lua_gettop(L);
+	get_string(L, s->sc, "name", s->name, sizeof(s->name));
+	get_string(L, s->sc, "title", s->title, sizeof(s->title));
+	if (check_requires(L, s->sc, s->err, sizeof(s->err)))
+		return s;
+	/* subscribe before setup: the kill event may come before we wait for it */
+	if (engine_is_running())
+		lab_events__open(&s->run.events);
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, s->run.mode);
+	lua_setfield(L, -2, "mode");
+	lua_createtable(L, 0, 2);
+	lua_pushstring(L, s->run.kind);
+	lua_setfield(L, -2, "sandbox");
+	lua_pushstring(L, s->run.mode);
+	lua_setfield(L, -2, "mode");
+	lua_setfield(L, -2, "opt");
+	s->ctx = lua_gettop(L);
+	if (!s->run.quiet)
+		printf("== %s [%s, %s sandbox]: %s\n", s->name, s->run.mode,
+		       s->run.kind, s->title);
+	/* an implant killed mid-input must not take the runner (and teardown) with it */
+	signal(SIGPIPE, SIG_IGN);
+	s->failed = false;
+	s->phase = PH_SETUP;
+	running_rt = s->rt;
+	return s;
+}
+
+static void end_phase(struct scenario_session *s)
+{
+	lua_State *L = lua_rt__state(s->rt);
+
+	if (s->co) {
+		luaL_unref(L, LUA_REGISTRYINDEX, s->co_ref);
+		s->co = NULL;
+		s->co_ref = LUA_NOREF;
+	}
+	/*
+	 * The engine learns sandbox names by rescanning the cgroup tree on a
+	 * lookup miss, at most every 500 ms: wait that long after setup so
+	 * events from run already carry the new boxes' names.
+	 */
+	if (s->phase == PH_SETUP && !s->failed && s->run.events && s->run.n_boxes)
+		usleep(550 * 1000);
+	/* after an error only teardown is left */
+	if (s->failed && s->phase < PH_TEARDOWN)
+		s->phase = PH_TEARDOWN;
+	else
+		s->phase++;
+}
+
+int scenario_session__step(struct scenario_session *s)
+{
+	char err[4096] = "";
+	lua_State *L;
+	int rc, nres, nargs = 0;
+
+	if (s->phase == PH_DONE)
+		return 0;
+	L = lua_rt__state(s->rt);
+	if (!s->co) {
+		lua_getfield(L, s->sc, phase_names[s->phase]);
+		if (!lua_isfunction(L, -1)) {
+			lua_pop(L, 1);
+			end_phase(s);
+			return s->phase != PH_DONE;
+		}
+		lua_rt__reset_budget(s->rt);
+		s->co = lua_newthread(L);
+		s->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		lua_xmove(L, s->co, 1);
+		lua_pushvalue(L, s->ctx);
+		lua_xmove(L, s->co, 1);
+		nargs = 1;
+	}
+	rc = lua_rt__resume(s->rt, s->co, nargs, &nres, err, sizeof(err));
+	if (rc == LUA_YIELD) {
+		lua_pop(s->co, nres);
+		return 1;
+	}
+	if (rc != LUA_OK && !s->failed) {
+		/* teardown's own error is reported only when nothing failed before */
+		s->failed = true;
+		snprintf(s->err, sizeof(s->err), "%s: %s", phase_names[s->phase], err);
+	}
+	end_phase(s);
+	return s->phase != PH_DONE;
+}
+
+const char *scenario_session__name(const struct scenario_session *s)
+{
+	return s->name;
+}
+
+enum scenario_verdict scenario_session__finish(struct scenario_session *s,
+					       struct jw *w)
+{
+	enum scenario_verdict v = SCENARIO_ERROR;
+
+	/* stopped early by the caller: the script's teardown still runs */
+	if (s->rt && s->phase != PH_DONE && s->phase != PH_TEARDOWN) {
+		s->failed = true;
+		if (!s->err[0])
+			snprintf(s->err, sizeof(s->err), "stopped before the end");
+		end_phase(s);
+	}
+	while (s->phase != PH_DONE && scenario_session__step(s) > 0)
+		;
+	running_rt = NULL;
+	/* a script that checks nothing proves nothing: that is a broken script */
+	if (!s->failed && !s->run.n_checks)
+		snprintf(s->err, sizeof(s->err), "the script checked nothing");
+	else if (!s->failed)
+		v = SCENARIO_PASS;
+	for (int i = 0; v == SCENARIO_PASS && i < s->run.n_checks; i++)
+		if (!s->run.checks[i].ok)
+			v = SCENARIO_FAIL;
+	if (lab_run__teardown(&s->run) && v == SCENARIO_PASS) {
+		v = SCENARIO_ERROR;
+		snprintf(s->err, sizeof(s->err), "teardown could not remove everything");
+	}
+	write_report(w, &s->run, s->name, s->title, v, s->err[0] ? s->err : NULL,
+		     s->t0);
+	if (!s->run.quiet) {
+		if (v == SCENARIO_ERROR)
+			printf("   error: %s\n", s->err);
+		printf("== %s: %s (%d check%s)\n", s->name, scenario_verdict_name(v),
+		       s->run.n_checks, s->run.n_checks == 1 ? "" : "s");
+	}
+	lab_run__free_checks(&s->run);
+	lab_events__close(s->run.events);
+	lua_rt__free(s->rt);
+	free(s);
+	return v;
+}
+
+enum scenario_verdict scenario_run(const char *path,
+				   const struct scenario_opts *opts,
+				   struct jw *w)
+{
+	struct scenario_session *s = scenario_session__start(path, opts);
+
+	if (!s)
+		return SCENARIO_ERROR;
+	/* the CLI's driver: resume until done (the console steps from its loop) */
+	while (scenario_session__step(s) > 0)
+		;
+	return scenario_session__finish(s, w);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Scenario scripts (scenarios/NAME.lua) and the driver that runs them:
+ * load → setup → run → verify, each phase a coroutine resumed until it
+ * finishes (lab.step yields, so a front-end can redraw between steps), and
+ * teardown always, after an error or Ctrl-C too. The verdict:
+ *   PASS   every expectation held (and there was at least one);
+ *   FAIL   an expectation did not hold: the attack was not stopped (enforce),
+ *          or not seen (monitor);
+ *   ERROR  the script or the lab broke: syntax or runtime error, limit hit,
+ *          interrupted, a sandbox kind or the engine missing, no checks.
+ */
+#ifndef BPFLAB_SCENARIO_H
+#define BPFLAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct jw;
+
+enum scenario_verdict { SCENARIO_PASS, SCENARIO_FAIL, SCENARIO_ERROR };
+
+struct scenario_opts {
+	const char *kind; /* sandbox kind; NULL: "ns" */
+	const char *mode; /* "enforce" (default) or "monitor" */
+	bool quiet; /* no narration on stdout (JSON output) */
+	const char *policy; /* training: apply this file instead of the script's */
+};
+
+struct scenario_info {
+	char name[64];
+	char title[256];
+	char path[512];
+};
+
+/* $BPFLAB_SCENARIOS, else ../scenarios next to the binary, else /usr/local/share/bpflab/scenarios */
+int scenario_dir(char *buf, size_t size);
+/* NAME or a path to a .lua file → its path; -ENOENT if there is none. */
+int scenario_find(const char *name, char *path, size_t size);
+/* Every scenario in the directory, by name; caller frees *out. */
+int scenario_list(struct scenario_info **out, int *count);
+
+/* Run one; the report object (verdict, checks with evidence) goes into w. */
+enum scenario_verdict scenario_run(const char *path,
+				   const struct scenario_opts *opts,
+				   struct jw *w);
+const char *scenario_verdict_name(enum scenario_verdict v);
+
+/*
+ * The same, one step at a time, for a front-end with its own loop (the
+ * console). start() loads the script (never NULL except out of memory: a
+ * script that does not load finishes as ERROR); step() resumes the current
+ * phase until lab.step yields or the phase ends, and returns 1 while there
+ * is more to do, 0 when teardown is done; finish() runs what is left of
+ * teardown, writes the report and frees the session. A step may block for a
+ * spawned command's timeout. opts' strings must outlive the session.
+ */
+struct scenario_session;
+struct scenario_session *scenario_session__start(const char *path,
+						 const struct scenario_opts *opts);
+int scenario_session__step(struct scenario_session *s);
+const char *scenario_session__name(const struct scenario_session *s);
+enum scenario_verdict scenario_session__finish(struct scenario_session *s,
+					       struct jw *w);
+/* From a SIGINT handler: the running script stops, teardown still runs. */
+void scenario_interrupt(void);
+
+#endif

@@ -1,0 +1,77 @@
+-- container-escape: from a privileged sandbox (all capabilities, the host's
+-- /dev, writable cgroupfs), try the classic ways out. Each technique runs in
+-- its own privileged sandbox so one kill does not hide the next.
+--   mount-disk     mount the host's root block device and read its files
+--   nsenter        enter pid 1's namespaces (setns)
+--   release-agent  mount a cgroup v1 hierarchy and plant a release_agent
+--   kmod           load a kernel module (finit_module)
+-- In enforce mode every attempt dies by SIGKILL (the release-agent chain's
+-- mount is a child of its shell: the chain must stop) and the host is untouched:
+-- the sandbox never read the host's files. In monitor mode the attempts run
+-- and are reported. Some fail on their own here: the host refuses the disk
+-- mount (EPERM) and modules (ENOSYS), and a new v1 hierarchy cannot be made
+-- from inside a cgroup namespace (EPERM). For those, monitor mode requires
+-- the attempt to be seen; nsenter must succeed.
+-- Not covered yet: open_by_handle_at (busybox has no tool for it) and
+-- climbing to a parent cgroup.procs (the cgroup namespace already hides it).
+
+return scenario {
+  name = "container-escape",
+  title = "A privileged container tries to break out to the host",
+  requires = { "enforce" },
+
+  setup = function(ctx)
+    ctx.dev = lab.host_root_device()
+    ctx.techniques = {
+      { name = "mount-disk",
+        cmd = "mkdir -p /mnt/host && exec mount -o ro " .. ctx.dev .. " /mnt/host", direct = true },
+      { name = "nsenter", cmd = "exec nsenter -t 1 -m -u -i -n -p hostname", direct = true },
+      -- a named v1 hierarchy: the plant is proven by the write, never triggered
+      { name = "release-agent",
+        cmd = "mkdir -p /tmp/cg && mount -t cgroup -o none,name=bl-escape cgroup /tmp/cg"
+          .. " && echo /bin/true > /tmp/cg/release_agent && umount /tmp/cg" },
+      { name = "kmod", cmd = "echo junk > /tmp/evil.ko && exec insmod /tmp/evil.ko", direct = true },
+    }
+    ctx.boxes = {}
+    for i, t in ipairs(ctx.techniques) do
+      ctx.boxes[i] = lab.sandbox { name = "escape-" .. t.name, privileged = true }
+    end
+    lab.policy.apply "policies/deny-escape.yaml"
+  end,
+
+  run = function(ctx)
+    ctx.procs = {}
+    for i, t in ipairs(ctx.techniques) do
+      lab.step("escape via " .. t.name .. ": " .. t.cmd)
+      ctx.procs[i] = ctx.boxes[i]:spawn { "sh", "-c", t.cmd, timeout = 10 }
+    end
+    -- what the disk mount exposed, read from inside the box
+    ctx.leak = ctx.boxes[1]:spawn { "cat", "/mnt/host/etc/hostname", timeout = 5 }
+  end,
+
+  verify = function(ctx)
+    local must_succeed = { nsenter = true }
+    for i, t in ipairs(ctx.techniques) do
+      local p = ctx.procs[i]
+      if ctx.mode == "enforce" then
+        if t.direct then
+          lab.expect.killed(p)
+        else
+          lab.expect.that(p.exit ~= 0, t.name .. ": the chain stopped (exit " .. tostring(p.exit or p.signal) .. ")")
+        end
+      elseif must_succeed[t.name] then
+        lab.expect.exited(p, 0)
+      end
+      -- by pid where the spawned process made the call itself
+      if t.direct then
+        lab.expect.event { policy = "lab-deny-escape", pid = p.pid, timeout = 5 }
+      else
+        lab.expect.event { policy = "lab-deny-escape", sandbox = ctx.boxes[i].name, timeout = 5 }
+      end
+    end
+    if ctx.mode == "enforce" then
+      lab.expect.that(ctx.leak.stdout == "",
+        "the host's disk stayed out of reach (" .. #ctx.leak.stdout .. " bytes leaked)")
+    end
+  end,
+}
