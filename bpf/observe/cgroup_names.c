@@ -139,7 +139,7 @@ const char *cgroup_names__path(struct cgroup_names *c, uint64_t id)
 const char *cgroup_names__sandbox(struct cgroup_names *c, uint64_t id)
 {
 	/* BL_CGROUP_DIR below BL_CGROUP_ROOT, with the leading slash. */
-	const char *base = BL_CGROUP_DIR + sizeof(BL_CGROUP_ROOT) - 1;
+	const char *base = &BL_CGROUP_DIR[sizeof(BL_CGROUP_ROOT) - 1];
 	size_t len = strlen(base);
 	const char *p = cgroup_names__path(c, id);
 
