@@ -34,19 +34,26 @@ static int lock_after_stop(int wait_ms)
 	return fd;
 }
 
-static void remove_run_files(void)
+/* What is left in the run dir once the journal is empty is state files. */
+static void remove_run_dir(void)
 {
-	char path[256];
+	const char *dir = bl_run_dir(), *base = strrchr(dir, '/');
 
-	unlink(bl_run_path(path, sizeof(path), "engine.sock"));
 	rmdir(BL_PIN_DIR);
+	/* never rm -rf a directory that is not bpflab's own */
+	if (!base || strncmp(base + 1, "bpflab", 6)) {
+		pr_warn("not removing %s: its name does not start with bpflab", dir);
+		return;
+	}
+	if (remove_tree(dir))
+		pr_warn("could not remove everything in %s", dir);
 }
 
 static int run_down(int argc, char **argv)
 {
 	bool verbose = log_get_level() >= LOG_DEBUG ||
 		       (argc > 1 && !strcmp(argv[1], "-v"));
-	char *reply = NULL, path[256];
+	char *reply = NULL;
 	int fd, left;
 
 	if (!engine_client_call("{\"op\":\"stop\"}", &reply)) {
@@ -59,11 +66,9 @@ static int run_down(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	left = journal_cleanup(NULL, true);
-	remove_run_files();
-	/* the lock file goes last, while we still hold it */
-	unlink(bl_run_path(path, sizeof(path), "engine.lock"));
+	if (!left)
+		remove_run_dir(); /* the lock file goes too, while we hold it */
 	close(fd);
-	rmdir(bl_run_dir());
 	if (left) {
 		pr_err("%d resource(s) could not be removed (see above)", left);
 		return EXIT_FAIL;

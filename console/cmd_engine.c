@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "util/log.h"
 #include "util/paths.h"
+#include "util/util.h"
 
 static int split_modules(char *list, const char **out, int max)
 {
@@ -52,6 +53,20 @@ int engine_start(struct engine **out, const char *const *modules, bool serve)
 	return 0;
 }
 
+/*
+ * The daemon's log outlives `bpflab down` (which removes the run dir), so a
+ * failed start can still be read: /var/log/bpflab/<run dir name>.log.
+ */
+static char *daemon_log_path(char *buf, size_t size)
+{
+	const char *base = strrchr(bl_run_dir(), '/');
+
+	mkdir_p("/var/log/bpflab", 0750);
+	snprintf(buf, size, "/var/log/bpflab/%s.log",
+		 base && base[1] ? base + 1 : "bpflab");
+	return buf;
+}
+
 /* Fork; the child becomes the engine and reports readiness through a pipe. */
 static int daemonize(const char *const *modules)
 {
@@ -68,18 +83,18 @@ static int daemonize(const char *const *modules)
 	if (pid > 0) {
 		close(pfd[1]);
 		if (read(pfd[0], &ok, 1) == 1) {
-			printf("engine started (pid %d); logs in %s/engine.log\n",
-			       pid, bl_run_dir());
+			printf("engine started (pid %d); log: %s\n", pid,
+			       daemon_log_path(logpath, sizeof(logpath)));
 			return EXIT_OK;
 		}
 		waitpid(pid, &status, 0);
 		fprintf(stderr, "bpflab engine: the daemon failed to start; see %s\n",
-			bl_run_path(logpath, sizeof(logpath), "engine.log"));
+			daemon_log_path(logpath, sizeof(logpath)));
 		return EXIT_FAIL;
 	}
 	close(pfd[0]);
 	setsid();
-	fd = open(bl_run_path(logpath, sizeof(logpath), "engine.log"),
+	fd = open(daemon_log_path(logpath, sizeof(logpath)),
 		  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		dup2(fd, STDOUT_FILENO);
@@ -153,7 +168,7 @@ CLI_COMMAND(engine, .name = "engine", .alias = "up",
 		    "\n"
 		    "Options:\n"
 		    "  -d, --daemon         detach; return once the socket answers. Logs go\n"
-		    "                       to /run/bpflab/engine.log.\n"
+		    "                       to /var/log/bpflab/bpflab.log.\n"
 		    "  -m, --modules LIST   comma-separated modules to load: proc, enforce,\n"
 		    "                       netpol, lb, observe, or all (default: the\n"
 		    "                       default-on modules)\n"

@@ -145,8 +145,7 @@ int engine_client_ensure_daemon(void)
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		pr_err("could not start the engine (see %s/engine.log)",
-		       bl_run_dir());
+		pr_err("could not start the engine (see /var/log/bpflab/)");
 		return -EIO;
 	}
 	return engine_is_running() ? 0 : -ECONNREFUSED;

@@ -284,15 +284,26 @@ static int procfs_fill(int pid, struct proc_node *p)
 	return 0;
 }
 
-static int cmp_int(const void *a, const void *b)
+static void tmpl_free(struct proc_node *p)
 {
-	return *(const int *)a - *(const int *)b;
+	free(p->binary);
+	free(p->args);
+	free(p->cwd);
+}
+
+static bool pid_listed(const struct proc_node *v, int n, uint32_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i].pid == pid)
+			return true;
+	return false;
 }
 
 int proc_tree__scan_procfs(struct proc_tree *t)
 {
+	struct proc_node *v = NULL;
 	struct dirent *de;
-	int *pids = NULL, n = 0, cap = 0, added = 0;
+	int n = 0, cap = 0, added = 0, left;
 	DIR *d = opendir("/proc");
 
 	if (!d)
@@ -300,40 +311,51 @@ int proc_tree__scan_procfs(struct proc_tree *t)
 	while ((de = readdir(d))) {
 		int pid = atoi(de->d_name);
 
-		if (pid <= 0)
+		if (pid <= 0 || proc_tree__find(t, pid))
 			continue;
 		if (n == cap) {
-			int *np;
+			struct proc_node *nv;
 
 			cap = cap ? cap * 2 : 512;
-			np = realloc(pids, cap * sizeof(*pids));
-			if (!np)
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
 				break;
-			pids = np;
+			v = nv;
 		}
-		pids[n++] = pid;
+		if (!procfs_fill(pid, &v[n]))
+			n++;
 	}
 	closedir(d);
-	/* parents first (mostly lower pids), then fix up any stragglers */
-	qsort(pids, n, sizeof(*pids), cmp_int);
-	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < n; i++) {
-			struct proc_node tmpl;
+	/*
+	 * Parents first, whatever their pids (pids wrap): each pass adds the
+	 * processes whose parent is in the tree or not among the ones left.
+	 */
+	for (left = n; left > 0;) {
+		int progress = 0;
 
-			if (!pids[i] || proc_tree__find(t, pids[i]))
+		for (int i = 0; i < n; i++) {
+			struct proc_node *p = &v[i];
+
+			if (!p->pid)
 				continue;
-			if (procfs_fill(pids[i], &tmpl))
+			if (p->ppid && !proc_tree__find(t, p->ppid) &&
+			    pid_listed(v, n, p->ppid))
 				continue;
-			if (pass == 0 && tmpl.ppid && !proc_tree__find(t, tmpl.ppid) &&
-			    tmpl.ppid > (uint32_t)pids[i]) {
-				free(tmpl.binary);
-				free(tmpl.args);
-				free(tmpl.cwd);
-				continue; /* its parent has a higher pid: next pass */
-			}
-			if (proc_tree__add(t, &tmpl))
+			if (proc_tree__add(t, p))
 				added++;
+			else
+				tmpl_free(p);
+			p->pid = 0;
+			progress++;
+			left--;
 		}
-	free(pids);
+		if (!progress) /* a cycle can only come from a racing reuse */
+			for (int i = 0; i < n; i++)
+				if (v[i].pid) {
+					v[i].ppid = 0;
+					break;
+				}
+	}
+	free(v);
 	return added;
 }

@@ -23,6 +23,8 @@ void format_rfc3339_ns(uint64_t real_ns, char *out, size_t size);
 ssize_t read_file(const char *path, char *buf, size_t size);
 int write_file(const char *path, const char *data);
 int mkdir_p(const char *path, mode_t mode);
+/* rm -rf, staying on one filesystem and never following symlinks. */
+int remove_tree(const char *path);
 const char *node_name(void); /* hostname, cached */
 /* /proc/PID/stat field 22: identifies a process instance across pid reuse. */
 int proc_start_time(pid_t pid, unsigned long long *out);

@@ -7,7 +7,7 @@ out=$("$BPFLAB" --help) || fail "--help failed"
 assert_contains "$out" "Usage: bpflab"
 for verb in $(echo "$out" | awk '/^Verbs:/{f=1;next} /^$/{f=0} f{print $1}' | tr -d ,); do
 	h=$("$BPFLAB" "$verb" --help) || fail "$verb --help exited $?"
-	grep -qE "Usage: bpflab|SYNOPSIS" <<<"$h" || fail "$verb --help has no Usage/SYNOPSIS section"
+	grep -qiE "usage: bpflab|SYNOPSIS" <<<"$h" || fail "$verb --help has no Usage/SYNOPSIS section"
 done
 "$BPFLAB" no-such-verb >/dev/null 2>&1; assert_eq $? 2 "unknown verb"
 "$BPFLAB" events -o yaml >/dev/null 2>&1; assert_eq $? 2 "bad -o"
