@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lab/kubeproxy/kubeproxy.h"
-#include "lab/kubeproxy/sha256.h"
+#include "util/sha256.h"
 
 const char *kp_mode_name(enum kp_mode m)
 {
@@ -26,13 +26,13 @@ static const char *proto_name(uint8_t p)
 	return p == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-/* kube-proxy: base32(kp_sha256(servicePortName + protocol [+ endpoint]))[:16] */
+/* kube-proxy: base32(sha256(servicePortName + protocol [+ endpoint]))[:16] */
 static void hash16(const char *text, char *out)
 {
 	static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 	uint8_t d[32];
 
-	kp_sha256(text, strlen(text), d);
+	sha256(text, strlen(text), d);
 	/* 16 base32 chars = 80 bits = the first 10 bytes */
 	for (int i = 0; i < 16; i++) {
 		int bit = i * 5, byte = bit / 8, shift = bit % 8;

@@ -25,7 +25,7 @@
 
 #include <lua.h>
 
-#include "lab/lua/sha256.h"
+#include "util/sha256.h"
 #include "lab/sandbox/sandbox.h"
 
 #define LAB_MAX_BOXES 8

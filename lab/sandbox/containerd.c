@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "engine/journal.h"
-#include "lab/lua/sha256.h"
+#include "util/sha256.h"
 #include "lab/sandbox/sandbox.h"
 #include "util/log.h"
 #include "util/paths.h"

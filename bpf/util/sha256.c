@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SHA-256 (FIPS 180-4) for scenario evidence: "bytes before / after" are
- * reported as digests. Small files only, one call, no streaming API.
- * test_lua_sha256 checks it against the FIPS example vectors.
+ * SHA-256 (FIPS 180-4), one call, no streaming API: scenario evidence (bytes
+ * before / after as digests), OCI blob digests, and kube-proxy's chain
+ * names. Checked against the FIPS example vectors in the unit tests.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "lab/lua/sha256.h"
+#include "util/sha256.h"
 
 static const uint32_t k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -53,7 +53,7 @@ static void block(uint32_t h[8], const uint8_t *p)
 	h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
 }
 
-void sha256_hex(const void *data, size_t len, char out[65])
+void sha256(const void *data, size_t len, uint8_t out[32])
 {
 	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
@@ -72,6 +72,15 @@ void sha256_hex(const void *data, size_t len, char out[65])
 		tail[n_tail - 1 - i] = (uint8_t)(bits >> (8 * i));
 	for (size_t off = 0; off < n_tail; off += 64)
 		block(h, tail + off);
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 8 * i, 9, "%08x", h[i]);
+	for (int i = 0; i < 32; i++)
+		out[i] = (uint8_t)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+	uint8_t d[32];
+
+	sha256(data, len, d);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
