@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lab/net/net.h"
 #include "lb/lb.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -37,13 +38,6 @@ struct lb_service {
 	struct lb_backend *be;
 };
 
-struct lb_tc {
-	char ns[64]; /* "" for the host */
-	char ifname[16];
-	int ifindex;
-	int journal_seq;
-};
-
 struct lb {
 	struct lb_bpf *skel;
 	struct bpf_link *links[4];
@@ -53,7 +47,7 @@ struct lb {
 	uint32_t next_svc_id, next_be_id;
 	struct lb_service **svcs;
 	int nsvcs, cap;
-	struct lb_tc tc[LB_MAX_TC];
+	struct net_tc tc[LB_MAX_TC]; /* tc LB attachments */
 	int ntc;
 	uint64_t *slots; /* lb_slots, mmap'd */
 	uint32_t nslots, slots_next; /* capacity; first never-used slot */

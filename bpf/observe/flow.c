@@ -8,7 +8,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "engine/journal.h"
 #include "lab/net/net.h"
 #include "observe/flow.bpf.h"
 #include "observe/flow.h"
@@ -16,10 +15,8 @@
 #include "util/log.h"
 
 struct flow_attach {
-	char netns[64]; /* "" = ours */
-	char ifname[IF_NAMESIZE];
-	uint32_t ifindex;
-	int seq[2]; /* journal entries: ingress, egress (0 = not attached) */
+	struct net_tc tc; /* where, and its journal entry */
+	uint32_t ifindex; /* to name the interface of a record */
 };
 
 struct flow_obs {
@@ -31,92 +28,10 @@ struct flow_obs {
 	void *ctx;
 };
 
-static const char *const dir_name[2] = { "ingress", "egress" };
-
-/* Detach our filter from one hook; a missing link or filter is already done. */
-static int tc_detach(const char *ns, const char *ifname, int egress)
-{
-	int saved, ifindex, err;
-
-	if (ns && !net_ns_exists(ns))
-		return 0; /* the namespace took it along */
-	err = net_ns_enter(ns, &saved);
-	if (err)
-		return err;
-	ifindex = if_nametoindex(ifname);
-	if (ifindex) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point =
-				    egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOW_TC_HANDLE,
-			    .priority = FLOW_TC_PRIO);
-
-		err = bpf_tc_detach(&hook, &opts);
-		if (err == -ENOENT || err == -EINVAL)
-			err = 0;
-	}
-	net_ns_leave(saved);
-	return err;
-}
-
-/* Journal arg: "NS IFNAME ingress|egress", NS "-" for the host's. */
-static int undo_tc(const char *arg)
-{
-	char ns[64], ifname[IF_NAMESIZE + 1], dir[16];
-
-	if (sscanf(arg, "%63s %16s %15s", ns, ifname, dir) != 3)
-		return -EINVAL;
-	return tc_detach(strcmp(ns, "-") ? ns : NULL, ifname,
-			 !strcmp(dir, "egress"));
-}
-JOURNAL_UNDO("tc", undo_tc, "tc filter");
-
-static int attach_one(struct flow_obs *f, struct flow_attach *a, int egress)
-{
-	struct bpf_program *prog = egress ? f->skel->progs.bl_flow_egress :
-					    f->skel->progs.bl_flow_ingress;
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOW_TC_HANDLE,
-		    .priority = FLOW_TC_PRIO, .prog_fd = bpf_program__fd(prog));
-	int seq, err;
-
-	/* clsact is shared with other tc users (the LB): create it if absent. */
-	log_quiet_libbpf(true); /* "exclusivity flag on" just means it exists */
-	err = bpf_tc_hook_create(&hook);
-	log_quiet_libbpf(false);
-	if (err && err != -EEXIST) {
-		pr_err("observe: couldn't add clsact on %s: %s\n", a->ifname,
-		       strerror(-err));
-		return err;
-	}
-	seq = journal_record("tc", "%s %s %s", a->netns[0] ? a->netns : "-",
-			     a->ifname, dir_name[egress]);
-	if (seq < 0)
-		return seq;
-	err = bpf_tc_attach(&hook, &opts);
-	if (err) {
-		pr_err("observe: couldn't attach at %s %s: %s\n", a->ifname,
-		       dir_name[egress], strerror(-err));
-		journal_release(seq);
-		return err;
-	}
-	a->seq[egress] = seq;
-	return 0;
-}
-
 static void detach(struct flow_attach *a)
 {
-	for (int d = 0; d < 2; d++) {
-		if (!a->seq[d])
-			continue;
-		if (tc_detach(a->netns[0] ? a->netns : NULL, a->ifname, d))
-			pr_warn("observe: couldn't detach from %s %s\n",
-				a->ifname, dir_name[d]);
-		else
-			journal_release(a->seq[d]);
-		a->seq[d] = 0;
-	}
+	if (net_tc_detach(&a->tc))
+		pr_warn("observe: couldn't detach from %s", a->tc.ifname);
 }
 
 int flow_obs__attach(struct flow_obs *f, const char *netns, const char *ifname)
@@ -127,13 +42,15 @@ int flow_obs__attach(struct flow_obs *f, const char *netns, const char *ifname)
 	if (f->n_at == FLOW_MAX_IFACES)
 		return -ENOSPC;
 	for (int i = 0; i < f->n_at; i++)
-		if (!strcmp(f->at[i].ifname, ifname) &&
-		    !strcmp(f->at[i].netns, netns ? netns : ""))
+		if (!strcmp(f->at[i].tc.ifname, ifname) &&
+		    !strcmp(f->at[i].tc.netns, netns ? netns : ""))
 			return -EALREADY;
 	a = &f->at[f->n_at];
 	memset(a, 0, sizeof(*a));
-	snprintf(a->netns, sizeof(a->netns), "%s", netns ? netns : "");
-	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+	a->tc.handle = FLOW_TC_HANDLE;
+	a->tc.prio = FLOW_TC_PRIO;
+	snprintf(a->tc.netns, sizeof(a->tc.netns), "%s", netns ? netns : "");
+	snprintf(a->tc.ifname, sizeof(a->tc.ifname), "%s", ifname);
 	err = net_ns_enter(netns, &saved);
 	if (err) {
 		pr_err("observe: couldn't enter netns %s: %s\n", netns,
@@ -147,15 +64,15 @@ int flow_obs__attach(struct flow_obs *f, const char *netns, const char *ifname)
 		err = -ENODEV;
 		goto out;
 	}
-	err = attach_one(f, a, 0);
-	if (!err)
-		err = attach_one(f, a, 1);
-	if (err)
-		detach(a);
-	else
-		f->n_at++;
 out:
 	net_ns_leave(saved);
+	if (err)
+		return err;
+	err = net_tc_attach(&a->tc,
+			    bpf_program__fd(f->skel->progs.bl_flow_ingress),
+			    bpf_program__fd(f->skel->progs.bl_flow_egress));
+	if (!err)
+		f->n_at++;
 	return err;
 }
 
@@ -269,7 +186,7 @@ const char *flow_obs__ifname(struct flow_obs *f, uint32_t ifindex)
 {
 	for (int i = 0; i < f->n_at; i++)
 		if (f->at[i].ifindex == ifindex)
-			return f->at[i].ifname;
+			return f->at[i].tc.ifname;
 	return NULL;
 }
 

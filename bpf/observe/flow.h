@@ -3,7 +3,7 @@
  * The flow module's user side: load flow.bpf.c, attach it at tc ingress and
  * egress of named interfaces (optionally inside a named netns), deliver its
  * ring-buffer records, and take everything off again. Each attachment is in
- * the journal as kind "tc" ("NS IFNAME ingress|egress"), because a tc filter
+ * the journal (lab/net's tc helper, kind "tc"), because a tc filter
  * is not a bpf_link on libbpf 1.1 and would outlive a crashed bpflab.
  */
 #ifndef BPFLAB_OBSERVE_FLOW_H

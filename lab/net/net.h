@@ -17,6 +17,7 @@
 #define BPFLAB_LAB_NET_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define NET_NS_DIR "/run/netns"
@@ -87,5 +88,25 @@ int net_addr_add(const char *ns, const char *ifname, const char *cidr);
  */
 int net_route_add(const char *ns, const char *dst, const char *via,
 		  const char *dev);
+
+/*
+ * Our tc filters on one interface. libbpf 1.1 has no tc links, so a filter
+ * would outlive the engine: each attachment is journaled ("tc NS IFNAME
+ * HANDLE PRIO") and every module's filters are removed by the same undo.
+ * clsact is shared: it is created when missing and never removed, and only
+ * filters with our handle and priority are detached.
+ */
+struct net_tc {
+	char netns[64]; /* "" for the caller's namespace */
+	char ifname[16];
+	uint32_t handle; /* per module: lb, netpol, observe each own one */
+	uint32_t prio;
+	int seq; /* journal entry while attached, 0 when not */
+};
+
+/* Attach at ingress and/or egress (a fd < 0 skips that side), replacing ours. */
+int net_tc_attach(struct net_tc *t, int ingress_fd, int egress_fd);
+/* Remove our filters (a link or netns already gone counts as done). */
+int net_tc_detach(struct net_tc *t);
 
 #endif

@@ -10,7 +10,7 @@ np_endpoint web app=web >/dev/null || fail "endpoint web"
 filters() { ip netns exec bl-np-core tc filter show dev bl-np-web-h "$1" 2>/dev/null | grep -c 'bl_np_tc'; }
 assert_eq "$(filters ingress)" 1 "ingress filter"
 assert_eq "$(filters egress)" 1 "egress filter"
-grep -q 'netpol-tc bl-np-core bl-np-web-h' "${BPFLAB_RUN_DIR:-/run/bpflab}/journal" || fail "tc attachment not journaled"
+grep -q '/tc bl-np-core bl-np-web-h b2 b2' "${BPFLAB_RUN_DIR:-/run/bpflab}/journal" || fail "tc attachment not journaled"
 
 kill -KILL "$ENGINE_PID"
 wait "$ENGINE_PID" 2>/dev/null
