@@ -112,6 +112,8 @@ typedef int (*engine_req_fn)(struct engine *e, struct json_object *req,
 			     void *ctx);
 int engine__add_request(struct engine *e, const char *op, engine_req_fn fn,
 			void *ctx);
+/* A request's string member, or NULL when missing or not a string. */
+const char *engine_req_str(struct json_object *req, const char *key);
 
 /* ---- sandboxes: cgroup id → name, so events say where they happened ------ */
 

@@ -435,3 +435,13 @@ int engine__add_request(struct engine *e, const char *op, engine_req_fn fn,
 	e->nreqs++;
 	return 0;
 }
+
+const char *engine_req_str(struct json_object *req, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}

@@ -110,16 +110,6 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 
 /* ---- requests ------------------------------------------------------------------ */
 
-static const char *req_str(struct json_object *req, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(req, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static int req_uint(struct json_object *req, const char *key, uint32_t max,
 		    uint32_t *out, char *err, size_t errlen)
 {
@@ -142,8 +132,8 @@ static int req_uint(struct json_object *req, const char *key, uint32_t max,
 static int spec_from_json(struct json_object *req, struct lb_service_spec *s,
 			  char *err, size_t errlen)
 {
-	const char *name = req_str(req, "name"), *vip = req_str(req, "vip");
-	const char *algo = req_str(req, "algorithm");
+	const char *name = engine_req_str(req, "name"), *vip = engine_req_str(req, "vip");
+	const char *algo = engine_req_str(req, "algorithm");
 	struct json_object *bes;
 	int ret;
 
@@ -229,7 +219,7 @@ static int req_add(struct engine *e, struct json_object *req, struct jw *w,
 			 s->name);
 	else if (ret == -EADDRINUSE)
 		snprintf(err, errlen, "another service already has VIP %s",
-			 req_str(req, "vip"));
+			 engine_req_str(req, "vip"));
 	else if (ret)
 		snprintf(err, errlen, "service %s: %s", s->name,
 			 strerror(-ret));
@@ -243,7 +233,7 @@ out:
 static int req_rm(struct engine *e, struct json_object *req, struct jw *w,
 		  char *err, size_t errlen, void *ctx)
 {
-	const char *name = req_str(req, "name");
+	const char *name = engine_req_str(req, "name");
 	int ret;
 
 	(void)e;
@@ -261,7 +251,7 @@ static int req_rm(struct engine *e, struct json_object *req, struct jw *w,
 static int req_list(struct engine *e, struct json_object *req, struct jw *w,
 		    char *err, size_t errlen, void *ctx)
 {
-	const char *name = req_str(req, "name");
+	const char *name = engine_req_str(req, "name");
 	struct json_object *v;
 	bool backends = json_object_object_get_ex(req, "backends", &v) &&
 			json_object_get_boolean(v);
@@ -278,8 +268,8 @@ static int req_list(struct engine *e, struct json_object *req, struct jw *w,
 static int req_backend(struct engine *e, struct json_object *req, struct jw *w,
 		       char *err, size_t errlen, void *ctx)
 {
-	const char *name = req_str(req, "name"), *be = req_str(req, "backend");
-	const char *state = req_str(req, "state");
+	const char *name = engine_req_str(req, "name"), *be = engine_req_str(req, "backend");
+	const char *state = engine_req_str(req, "state");
 	struct lb_backend_spec b;
 	enum lb_be_set set;
 	int ret;
@@ -321,7 +311,7 @@ static int req_backend(struct engine *e, struct json_object *req, struct jw *w,
 static int req_tc(struct engine *e, struct json_object *req, struct jw *w,
 		  char *err, size_t errlen, void *ctx)
 {
-	const char *ifname = req_str(req, "ifname");
+	const char *ifname = engine_req_str(req, "ifname");
 	int ret;
 
 	(void)e;
@@ -330,7 +320,7 @@ static int req_tc(struct engine *e, struct json_object *req, struct jw *w,
 		snprintf(err, errlen, "svc.tc needs \"ifname\"");
 		return -EINVAL;
 	}
-	ret = lb__tc_attach(ctx, req_str(req, "netns"), ifname);
+	ret = lb__tc_attach(ctx, engine_req_str(req, "netns"), ifname);
 	if (ret)
 		snprintf(err, errlen, "tc LB on %s: %s", ifname,
 			 strerror(-ret));

@@ -24,16 +24,6 @@ struct netpol_mod {
 	struct netpol *np;
 };
 
-static const char *req_str(struct json_object *req, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(req, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* ---- verdict flows ----------------------------------------------------------- */
 
 static void render(const struct bl_event *ev, struct jw *w)
@@ -78,8 +68,8 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 static int parse_req(struct json_object *req, struct cnp **pols, int *n,
 		     bool *audit, char *err, size_t errlen)
 {
-	const char *file = req_str(req, "file"), *yaml = req_str(req, "yaml");
-	const char *mode = req_str(req, "mode");
+	const char *file = engine_req_str(req, "file"), *yaml = engine_req_str(req, "yaml");
+	const char *mode = engine_req_str(req, "mode");
 
 	if (!yaml) {
 		snprintf(err, errlen,
@@ -109,7 +99,7 @@ static int req_apply(struct engine *e, struct json_object *req, struct jw *w,
 	ret = parse_req(req, &pols, &n, &audit, err, errlen);
 	if (ret)
 		return ret;
-	ret = netpol__apply(m->np, pols, n, audit, req_str(req, "file"), err,
+	ret = netpol__apply(m->np, pols, n, audit, engine_req_str(req, "file"), err,
 			    errlen);
 	if (!ret) {
 		st = netpol__stats(m->np);
@@ -150,7 +140,7 @@ static int req_explain(struct engine *e, struct json_object *req, struct jw *w,
 static int req_delete(struct engine *e, struct json_object *req, struct jw *w,
 		      char *err, size_t errlen, void *ctx)
 {
-	const char *name = req_str(req, "name");
+	const char *name = engine_req_str(req, "name");
 	struct netpol_mod *m = ctx;
 	int ret;
 
@@ -208,8 +198,8 @@ static int resolve(struct netpol_mod *m, const char *s, uint32_t *ip, char *err,
 static int req_check(struct engine *e, struct json_object *req, struct jw *w,
 		     char *err, size_t errlen, void *ctx)
 {
-	const char *from = req_str(req, "from"), *to = req_str(req, "to");
-	const char *proto = req_str(req, "protocol");
+	const char *from = engine_req_str(req, "from"), *to = engine_req_str(req, "to");
+	const char *proto = engine_req_str(req, "protocol");
 	struct netpol_mod *m = ctx;
 	struct netpol_check c = {};
 	struct json_object *v;
@@ -277,7 +267,7 @@ static int ep_from_json(struct json_object *o, struct netpol_endpoint *ep,
 		{ "cgroup", offsetof(struct netpol_endpoint, cgroup),
 		  sizeof(ep->cgroup) },
 	};
-	const char *name = req_str(o, "name"), *ip = req_str(o, "ip");
+	const char *name = engine_req_str(o, "name"), *ip = engine_req_str(o, "ip");
 	struct json_object *labels;
 	struct in_addr a;
 
@@ -298,7 +288,7 @@ static int ep_from_json(struct json_object *o, struct netpol_endpoint *ep,
 		ep->ip = a.s_addr;
 	}
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		const char *s = req_str(o, strs[i].key);
+		const char *s = engine_req_str(o, strs[i].key);
 
 		if (s && strlen(s) >= strs[i].size) {
 			snprintf(err, errlen, "endpoint %s: %s is too long",
@@ -373,7 +363,7 @@ static int req_endpoint(struct engine *e, struct json_object *req, struct jw *w,
 static int req_endpoint_rm(struct engine *e, struct json_object *req,
 			   struct jw *w, char *err, size_t errlen, void *ctx)
 {
-	const char *name = req_str(req, "name");
+	const char *name = engine_req_str(req, "name");
 	struct netpol_mod *m = ctx;
 	int ret;
 

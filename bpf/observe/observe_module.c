@@ -371,22 +371,12 @@ static int on_metrics_fd(struct engine *e, int fd, uint32_t events, void *ctx)
 	return 0;
 }
 
-static const char *req_str(struct json_object *req, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(req, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* {"ifname":"IF","netns":"NS" (optional)}: watch that interface's flows. */
 static int req_attach(struct engine *e, struct json_object *req, struct jw *w,
 		      char *err, size_t errlen, void *ctx)
 {
 	struct observe_mod *m = ctx;
-	const char *ifname = req_str(req, "ifname");
+	const char *ifname = engine_req_str(req, "ifname");
 	int ret;
 
 	(void)e;
@@ -394,7 +384,7 @@ static int req_attach(struct engine *e, struct json_object *req, struct jw *w,
 		snprintf(err, errlen, "observe.attach needs \"ifname\"");
 		return -EINVAL;
 	}
-	ret = flow_obs__attach(m->flows, req_str(req, "netns"), ifname);
+	ret = flow_obs__attach(m->flows, engine_req_str(req, "netns"), ifname);
 	if (ret == -EALREADY)
 		ret = 0;
 	if (ret)
