@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A `bpflab scenario run` or `bpflab bench` started from the console: a
+ * child process whose output comes back through a pipe watched by the loop
+ * (never a blocking read), kept as a bounded list of recent lines. The
+ * child talks to this console's engine over the control socket, so what it
+ * does shows up live on the other screens while it runs.
+ */
+#ifndef BPFLAB_TUI_CHILD_RUN_H
+#define BPFLAB_TUI_CHILD_RUN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct tui;
+
+#define CHILD_LINES 200
+
+struct child_run {
+	pid_t pid;
+	int fd;
+	char title[96];
+	char *lines[CHILD_LINES];
+	int nlines; /* total ever; index % CHILD_LINES */
+	char partial[512];
+	size_t plen;
+	bool done;
+	int status; /* exit code when done, -signal if killed */
+};
+
+/* Start argv (argv[0] is the bpflab binary); replaces a finished run. */
+int child_start(struct tui *t, const char *title, char *const argv[]);
+/* Ask a running child to stop (SIGINT: its teardown still runs). */
+void child_interrupt(struct tui *t);
+/* At exit: interrupt, wait for the teardown (bounded), free. */
+void child_reap(struct tui *t);
+/* i-th line from the oldest kept, or NULL. */
+const char *child_line(const struct child_run *c, int i);
+int child_nlines(const struct child_run *c);
+
+#endif
