@@ -65,7 +65,10 @@ struct bl_event {
 	const char *type; /* JSON key: "process_exec", "flow", ... */
 	struct proc_node *proc; /* who did it; NULL when unknown */
 	const char *sandbox; /* sandbox name or NULL (host) */
-	/* the value under the type key, e.g. {"process":{...},"parent":{...}} */
+	/*
+	 * The members of the object under the type key, e.g. "process":{...},
+	 * "parent":{...}: the engine has opened that object and closes it.
+	 */
 	void (*render)(const struct bl_event *ev, struct jw *w);
 	/* one compact line, as `tetra getevents -o compact` */
 	void (*render_compact)(const struct bl_event *ev, char *buf, size_t size);

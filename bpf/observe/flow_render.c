@@ -274,8 +274,8 @@ static void render_l7(struct jw *w, const struct bl_l7_event *e,
 	jw_obj_end(w);
 }
 
-int flow_render_flow(struct jw *w, const void *rec, size_t len,
-		     const char *ifname)
+int flow_render_members(struct jw *w, const void *rec, size_t len,
+			const char *ifname)
 {
 	const struct bl_hdr *h = rec;
 
@@ -287,13 +287,22 @@ int flow_render_flow(struct jw *w, const void *rec, size_t len,
 		return -EINVAL;
 	if (h->op != BL_OP_FLOW && h->op != BL_OP_L7)
 		return -EINVAL;
-	jw_obj_begin(w);
 	if (h->op == BL_OP_FLOW)
 		render_flow(w, rec, ifname);
 	else
 		render_l7(w, rec, ifname);
-	jw_obj_end(w);
 	return 0;
+}
+
+int flow_render_flow(struct jw *w, const void *rec, size_t len,
+		     const char *ifname)
+{
+	int err;
+
+	jw_obj_begin(w);
+	err = flow_render_members(w, rec, len, ifname);
+	jw_obj_end(w);
+	return err;
 }
 
 int flow_render_json(struct jw *w, const void *rec, size_t len,

@@ -18,6 +18,9 @@ struct json_object;
 int flow_render_flow(struct jw *w, const void *rec, size_t len,
 		     const char *ifname);
 /* One kernel record (BL_OP_FLOW or BL_OP_L7) → one JSON line in w. -EINVAL if malformed. */
+/* The flow object's members only, into an object the caller opened. */
+int flow_render_members(struct jw *w, const void *rec, size_t len,
+			const char *ifname);
 int flow_render_json(struct jw *w, const void *rec, size_t len,
 		     const char *ifname);
 /* The request path from the raw bytes after the method: up to the first

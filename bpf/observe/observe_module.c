@@ -182,8 +182,9 @@ static void render_flow_ev(const struct bl_event *ev, struct jw *w)
 {
 	struct observe_mod *m = ev->ctx;
 
-	flow_render_flow(w, ev->rec, ev->len,
-			 flow_obs__ifname(m->flows, rec_ifindex(ev->rec)));
+	/* the engine opened the flow object: write its members */
+	flow_render_members(w, ev->rec, ev->len,
+			    flow_obs__ifname(m->flows, rec_ifindex(ev->rec)));
 }
 
 static void render_flow_compact(const struct bl_event *ev, char *buf,
