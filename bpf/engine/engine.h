@@ -171,6 +171,11 @@ int engine_client_connect(void);
 int engine_client_call(const char *request_json, char **reply);
 bool engine_is_running(void);
 /*
+ * Fire and forget: send one request without waiting for the reply. Safe
+ * from inside the engine's own process (the loop handles it later).
+ */
+int engine_client_notify(const char *request_json);
+/*
  * For verbs whose effect must outlive the CLI (policy apply, svc add): start
  * `bpflab engine --daemon` when no engine is up, and wait until it answers.
  */

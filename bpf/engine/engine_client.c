@@ -121,6 +121,19 @@ out:
 	return err;
 }
 
+int engine_client_notify(const char *request_json)
+{
+	int fd = engine_client_connect(), err;
+
+	if (fd < 0)
+		return fd;
+	err = write_all(fd, request_json, strlen(request_json));
+	if (!err)
+		err = write_all(fd, "\n", 1);
+	close(fd);
+	return err;
+}
+
 int engine_client_ensure_daemon(void)
 {
 	char exe[4096];

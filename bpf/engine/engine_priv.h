@@ -11,7 +11,7 @@
 #define ENGINE_MAX_MODS 16
 #define ENGINE_MAX_RBS 16
 #define ENGINE_MAX_TICKS 32
-#define ENGINE_MAX_SANDBOXES 1024
+#define ENGINE_SANDBOX_SLOTS 4096 /* a power of two: open addressing */
 
 struct ring_buffer;
 struct engine_server;
@@ -53,9 +53,10 @@ struct engine_tick {
 
 struct engine_sandbox {
 	uint64_t cgroup_id; /* 0: free slot */
-	char name[64];
+	char name[64]; /* empty: a host cgroup (a cached miss) */
 	char kind[16];
 	bool registered; /* told by the lab, not found by a scan */
+	uint64_t miss_until_ns; /* a cached miss is trusted until then */
 };
 
 struct engine {
@@ -79,7 +80,7 @@ struct engine {
 	struct engine_tick ticks[ENGINE_MAX_TICKS];
 	int nticks;
 
-	struct engine_sandbox sandboxes[ENGINE_MAX_SANDBOXES];
+	struct engine_sandbox sandboxes[ENGINE_SANDBOX_SLOTS];
 	uint64_t sandbox_scan_ns;
 
 	struct proc_tree *procs;

@@ -17,21 +17,29 @@
 #include "util/util.h"
 
 #define SCAN_INTERVAL_NS 500000000ull
+/* Host cgroups are remembered as misses this long, then checked again. */
+#define MISS_TTL_NS 500000000ull
 
+/*
+ * Every event asks this for each ancestor, so it is a hash (open
+ * addressing, linear probing). Entries are never deleted, only turned into
+ * misses, so probe chains stay intact.
+ */
 static struct engine_sandbox *slot_for(struct engine *e, uint64_t cgroup_id,
 				       bool create)
 {
-	struct engine_sandbox *free_slot = NULL;
+	uint64_t h = cgroup_id * 0x9e3779b97f4a7c15ull;
 
-	for (int i = 0; i < ENGINE_MAX_SANDBOXES; i++) {
-		struct engine_sandbox *s = &e->sandboxes[i];
+	for (unsigned i = 0; i < ENGINE_SANDBOX_SLOTS; i++) {
+		struct engine_sandbox *s =
+			&e->sandboxes[(h + i) & (ENGINE_SANDBOX_SLOTS - 1)];
 
 		if (s->cgroup_id == cgroup_id)
 			return s;
-		if (!s->cgroup_id && !free_slot)
-			free_slot = s;
+		if (!s->cgroup_id)
+			return create ? s : NULL;
 	}
-	return create ? free_slot : NULL;
+	return NULL; /* full: callers treat it as the host */
 }
 
 int engine__sandbox_register(struct engine *e, uint64_t cgroup_id,
@@ -39,9 +47,10 @@ int engine__sandbox_register(struct engine *e, uint64_t cgroup_id,
 {
 	struct engine_sandbox *s = slot_for(e, cgroup_id, true);
 
-	if (!s)
+	if (!s || !cgroup_id)
 		return -1;
 	s->cgroup_id = cgroup_id;
+	s->miss_until_ns = 0;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	snprintf(s->kind, sizeof(s->kind), "%s", kind ? kind : "ns");
 	s->registered = true;
@@ -52,8 +61,12 @@ void engine__sandbox_unregister(struct engine *e, uint64_t cgroup_id)
 {
 	struct engine_sandbox *s = slot_for(e, cgroup_id, false);
 
-	if (s)
-		memset(s, 0, sizeof(*s));
+	/* a miss that expires at once: the slot stays in its probe chain */
+	if (s) {
+		s->name[0] = 0;
+		s->registered = false;
+		s->miss_until_ns = 0;
+	}
 }
 
 static void kind_from_state(const char *name, char *kind, size_t size)
@@ -77,15 +90,20 @@ static void kind_from_state(const char *name, char *kind, size_t size)
 static void scan_dir(struct engine *e, const char *dir, const char *name,
 		     const char *kind, int depth)
 {
+	struct engine_sandbox *slot;
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
 
 	if (stat(dir, &st))
 		return;
-	if (!slot_for(e, st.st_ino, false))
+	slot = slot_for(e, st.st_ino, false);
+	if (!slot || !slot->name[0]) {
 		engine__sandbox_register(e, st.st_ino, name, kind);
-	slot_for(e, st.st_ino, false)->registered = false;
+		slot = slot_for(e, st.st_ino, false);
+		if (slot)
+			slot->registered = false;
+	}
 	if (depth <= 0 || !(d = opendir(dir)))
 		return;
 	while ((de = readdir(d))) {
@@ -121,19 +139,31 @@ static void rescan(struct engine *e)
 const char *engine__sandbox_name(struct engine *e, uint64_t cgroup_id,
 				 const char **kind)
 {
-	struct engine_sandbox *s = slot_for(e, cgroup_id, false);
+	struct engine_sandbox *s;
 	uint64_t now;
 
-	if (!s && cgroup_id) {
-		now = now_mono_ns();
-		if (now - e->sandbox_scan_ns > SCAN_INTERVAL_NS) {
-			e->sandbox_scan_ns = now;
-			rescan(e);
-			s = slot_for(e, cgroup_id, false);
-		}
-	}
-	if (!s)
+	if (!cgroup_id)
 		return NULL;
+	s = slot_for(e, cgroup_id, false);
+	if (s && s->name[0])
+		goto found;
+	now = now_mono_ns();
+	if (s && now < s->miss_until_ns)
+		return NULL; /* a host cgroup, checked a moment ago */
+	if (now - e->sandbox_scan_ns > SCAN_INTERVAL_NS) {
+		e->sandbox_scan_ns = now;
+		rescan(e);
+		s = slot_for(e, cgroup_id, false);
+		if (s && s->name[0])
+			goto found;
+	}
+	s = slot_for(e, cgroup_id, true);
+	if (s) {
+		s->cgroup_id = cgroup_id;
+		s->miss_until_ns = now + MISS_TTL_NS;
+	}
+	return NULL;
+found:
 	if (kind)
 		*kind = s->kind;
 	return s->name;

@@ -165,6 +165,26 @@ void engine__render_status(struct engine *e, struct jw *w)
 	jw_arr_end(w);
 }
 
+/* {"op":"sandbox.register","cgroup_id":N,"name":S,"kind":S}: the lab made one. */
+static int sandbox_register_req(struct engine *e, struct json_object *req,
+				char *err, size_t errlen)
+{
+	const char *name = engine_req_str(req, "name");
+	struct json_object *v;
+	int64_t id = 0;
+
+	if (json_object_object_get_ex(req, "cgroup_id", &v))
+		id = json_object_get_int64(v);
+	if (!name || id <= 0) {
+		snprintf(err, errlen, "sandbox.register needs name and cgroup_id");
+		return -EINVAL;
+	}
+	return engine__sandbox_register(e, (uint64_t)id, name,
+					engine_req_str(req, "kind")) ?
+		       -ENOSPC :
+		       0;
+}
+
 static void handle_request(struct engine *e, struct engine_server *s,
 			   struct client *c, const char *line)
 {
@@ -202,6 +222,8 @@ static void handle_request(struct engine *e, struct engine_server *s,
 	} else if (!strcmp(op, "stop")) {
 		engine__stop(e);
 		rc = 0;
+	} else if (!strcmp(op, "sandbox.register")) {
+		rc = sandbox_register_req(e, req, err, sizeof(err));
 	} else {
 		for (int i = 0; i < e->nreqs; i++)
 			if (!strcmp(e->reqs[i].op, op)) {

@@ -18,8 +18,10 @@
 
 #include <linux/capability.h>
 
+#include "engine/engine.h"
 #include "engine/journal.h"
 #include "lab/sandbox/sandbox.h"
+#include "util/jw.h"
 #include "util/log.h"
 #include "util/paths.h"
 #include "util/util.h"
@@ -184,6 +186,26 @@ static void tidy_cgroup_parents(const struct sandbox *sb)
 		tidy_v1_parents(); /* runc and containerd make /bpflab in v1 too */
 }
 
+/*
+ * Tell a running engine at once, so the sandbox's first events already
+ * carry its name (without this, the engine finds it on its next rescan).
+ */
+static void announce_to_engine(const struct sandbox *sb)
+{
+	struct jw w;
+
+	jw_init(&w);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "op", "sandbox.register");
+	jw_kuint(&w, "cgroup_id", sb->cgroup_id);
+	jw_kstr(&w, "name", sb->name);
+	jw_kstr(&w, "kind", sb->kind);
+	jw_obj_end(&w);
+	if (jw_str(&w))
+		engine_client_notify(w.buf); /* no engine up: nothing to tell */
+	jw_free(&w);
+}
+
 int sandbox_run(struct sandbox *sb)
 {
 	const struct sandbox_ops *ops = sandbox_ops_find(sb->kind);
@@ -235,8 +257,10 @@ int sandbox_run(struct sandbox *sb)
 		       sandbox_state_path(path, sizeof(path), sb->name),
 		       strerror(-err));
 		sandbox_remove(sb);
+		return err;
 	}
-	return err;
+	announce_to_engine(sb);
+	return 0;
 }
 
 int sandbox_load(const char *name, struct sandbox *sb)
