@@ -31,7 +31,9 @@ extern const struct engine_module __start_bl_modules[] __attribute__((weak));
 extern const struct engine_module __stop_bl_modules[] __attribute__((weak));
 
 /* Exited processes stay in the tree this long, for late events' ancestry. */
-#define PROC_KEEP_NS (60ull * 1000000000ull)
+#define PROC_KEEP_NS (10ull * 1000000000ull)
+/* Ring buffers are drained at least this often (modules batch wake-ups). */
+#define RB_POLL_NS (25 * 1000000)
 
 static int on_tick(struct engine *e, int fd, uint32_t events, void *ctx);
 static int on_signal(struct engine *e, int fd, uint32_t events, void *ctx);
@@ -100,7 +102,7 @@ int engine__open(struct engine **out, const struct engine_opts *opts)
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	e->lock_fd = e->epfd = e->sigfd = e->timerfd = -1;
+	e->lock_fd = e->epfd = e->sigfd = e->timerfd = e->rb_poll_fd = -1;
 	for (int i = 0; i < ENGINE_MAX_FDS; i++)
 		e->fds[i].fd = -1;
 	e->verbose = opts && opts->verbose;
@@ -278,6 +280,40 @@ static int rb_ready(struct engine *e, int fd, uint32_t events, void *ctx)
 	return ring_buffer__consume(e->rb) < 0 ? -EIO : 0;
 }
 
+/* The poll timer: records submitted without a wake-up are taken here. */
+static int rb_poll_tick(struct engine *e, int fd, uint32_t events, void *ctx)
+{
+	uint64_t expirations;
+
+	(void)events;
+	(void)ctx;
+	if (read(fd, &expirations, sizeof(expirations)) < 0)
+		return 0;
+	return ring_buffer__consume(e->rb) < 0 ? -EIO : 0;
+}
+
+static int start_rb_poll(struct engine *e)
+{
+	struct itimerspec its = { .it_interval = { 0, RB_POLL_NS },
+				  .it_value = { 0, RB_POLL_NS } };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	err = engine__add_fd(e, fd, EPOLLIN, rb_poll_tick, NULL);
+	if (err)
+		close(fd);
+	else
+		e->rb_poll_fd = fd;
+	return err;
+}
+
 int engine__add_ringbuf(struct engine *e, const char *module, int rb_map_fd,
 			int stats_map_fd, engine_rb_fn fn, void *ctx)
 {
@@ -296,6 +332,8 @@ int engine__add_ringbuf(struct engine *e, const char *module, int rb_map_fd,
 			return -errno;
 		err = engine__add_fd(e, ring_buffer__epoll_fd(e->rb), EPOLLIN,
 				     rb_ready, NULL);
+		if (!err)
+			err = start_rb_poll(e);
 		if (err)
 			return err;
 	} else if (ring_buffer__add(e->rb, rb_map_fd, rb_sample, r)) {
@@ -426,6 +464,8 @@ void engine__close(struct engine *e)
 	}
 	if (e->timerfd >= 0)
 		close(e->timerfd);
+	if (e->rb_poll_fd >= 0)
+		close(e->rb_poll_fd);
 	if (e->sigfd >= 0)
 		close(e->sigfd);
 	if (e->epfd >= 0)

@@ -64,6 +64,7 @@ struct engine {
 	int epfd;
 	int sigfd;
 	int timerfd;
+	int rb_poll_fd; /* drains ring buffers between batched wake-ups */
 	bool stop;
 	bool verbose;
 	uint64_t started_ns;

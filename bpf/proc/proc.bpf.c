@@ -81,7 +81,7 @@ int BPF_PROG(bl_proc_fork, struct task_struct *parent, struct task_struct *child
 	ev->parent = entry.parent;
 	ev->cgroup_id = entry.cgroup_id;
 	BPF_CORE_READ_STR_INTO(&ev->comm, child, comm);
-	bpf_ringbuf_submit(ev, 0);
+	bl_rb_submit_batched(ev, &proc_rb);
 	return 0;
 }
 
@@ -131,7 +131,7 @@ int BPF_PROG(bl_proc_exec, struct task_struct *t, pid_t old_pid,
 	else
 		bl_stat_inc(&proc_stats, BL_STAT_ERRORS);
 	ev->hdr.flags = flags;
-	bpf_ringbuf_submit(ev, 0);
+	bl_rb_submit_batched(ev, &proc_rb);
 	return 0;
 }
 
@@ -153,7 +153,7 @@ int BPF_PROG(bl_proc_exit, struct task_struct *t, bool group_dead)
 		ev->tid = BPF_CORE_READ(t, pid);
 		ev->exit_code = BPF_CORE_READ(t, exit_code);
 		ev->cgroup_id = task_cgroup_id(t);
-		bpf_ringbuf_submit(ev, 0);
+		bl_rb_submit_batched(ev, &proc_rb);
 	}
 	bpf_map_delete_elem(&execve_map, &tgid);
 	return 0;

@@ -11,7 +11,7 @@
 #include "util/paths.h"
 #include "util/util.h"
 
-#define TREE_BUCKETS 4096
+#define TREE_BUCKETS 16384
 
 struct proc_tree {
 	struct proc_node *bucket[TREE_BUCKETS];

@@ -34,6 +34,24 @@ static __always_inline void *bl_rb_reserve(void *rb, void *stats, __u64 size)
 	return rec;
 }
 
+/*
+ * Submit without waking user space until BL_RB_WAKEUP_BYTES are pending:
+ * at tens of thousands of records a second a wake-up per record costs more
+ * than the records. The engine also polls every few ms, so a lone record
+ * still arrives promptly. Records that must be seen at once (kills) use
+ * bpf_ringbuf_submit(rec, 0).
+ */
+#define BL_RB_WAKEUP_BYTES (256 << 10)
+
+static __always_inline void bl_rb_submit_batched(void *rec, void *rb)
+{
+	__u64 pending = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(rec, pending >= BL_RB_WAKEUP_BYTES ?
+					BPF_RB_FORCE_WAKEUP :
+					BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline void bl_hdr_init(struct bl_hdr *h, __u16 op, __u32 size)
 {
 	h->op = op;
