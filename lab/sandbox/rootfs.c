@@ -20,6 +20,8 @@
 #include "util/util.h"
 
 #define BUSYBOX_BIN "/bin/busybox"
+/* bash for the attacks busybox sh cannot do (/dev/tcp reverse shells) */
+#define BASH_STATIC_BIN "/bin/bash-static"
 
 static const char *const base_dirs[] = {
 	"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "tmp",
@@ -143,6 +145,11 @@ static int build_base(const char *tmp)
 	err = link_applets(tmp);
 	if (err)
 		return err;
+	snprintf(path, sizeof(path), "%s/bin/bash", tmp);
+	unlink(path); /* busybox may offer a "bash" applet: the real one wins */
+	err = copy_file(BASH_STATIC_BIN, path, 0755);
+	if (err)
+		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(base_files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", tmp, base_files[i].path);
 		err = write_new_file(path, base_files[i].text,
@@ -160,8 +167,9 @@ int rootfs_ensure_base(void)
 
 	if (!access(SANDBOX_ROOTFS_BASE "/bin/busybox", X_OK))
 		return 0;
-	if (access(BUSYBOX_BIN, X_OK)) {
-		pr_err("%s is missing: install busybox-static\n", BUSYBOX_BIN);
+	if (access(BUSYBOX_BIN, X_OK) || access(BASH_STATIC_BIN, X_OK)) {
+		pr_err("%s or %s is missing: install busybox-static and bash-static\n",
+		       BUSYBOX_BIN, BASH_STATIC_BIN);
 		return -ENOENT;
 	}
 	err = mkdir_p("/var/lib/bpflab/rootfs", 0755);

@@ -19,7 +19,8 @@
 #define SANDBOX_NAME_MAX 32
 #define SANDBOX_MAX_LABELS 16
 #define SANDBOX_MAX_JOURNAL 8
-#define SANDBOX_ROOTFS_BASE "/var/lib/bpflab/rootfs/busybox"
+/* versioned: a cache built by an older bpflab is not reused */
+#define SANDBOX_ROOTFS_BASE "/var/lib/bpflab/rootfs/base-2"
 
 struct sandbox_label {
 	char key[64];
