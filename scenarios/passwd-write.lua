@@ -1,16 +1,23 @@
 -- passwd-write: a root shell in a sandbox adds a second root account.
--- Three ways in: a shell append, `sed -i` (a temp file renamed over the
--- original) and a truncating rewrite. The bytes on disk decide, not the
--- event: in enforce mode /etc/passwd must keep its exact bytes and the writer
--- must die by SIGKILL; in monitor mode the write lands and the event is seen.
+-- Four ways in: a shell append, `sed -i` (a temp file renamed over the
+-- original), a truncating rewrite and useradd (when the sandbox's root file
+-- system has it; the busybox one does not). The bytes on disk decide, not
+-- the event: in enforce mode the sandbox's own /etc/passwd (its overlayfs
+-- copy) must keep its exact bytes and the writer must die by SIGKILL; in
+-- monitor mode the write lands and the event is seen.
 
 local EVIL = "evil:x:0:0::/root:/bin/sh"
 
 local attacks = {
   { name = "append", cmd = "echo '" .. EVIL .. "' >> /etc/passwd" },
   { name = "sed-i", cmd = "exec sed -i '$a " .. EVIL .. "' /etc/passwd" },
-  { name = "rewrite", cmd = "{ cat /etc/passwd; echo '" .. EVIL .. "'; } > /tmp/p && cat /tmp/p > /etc/passwd" },
+  -- exec: the shell opens /etc/passwd (O_TRUNC) itself, so the spawned
+  -- process is the writer the policy must kill
+  { name = "rewrite", cmd = "{ cat /etc/passwd; echo '" .. EVIL .. "'; } > /tmp/p && exec cat /tmp/p > /etc/passwd" },
+  -- exit 77: this root file system has no useradd, nothing to judge
+  { name = "useradd", cmd = "command -v useradd >/dev/null 2>&1 || exit 77; exec useradd -o -u 0 -g 0 -M evil" },
 }
+local ABSENT = 77
 
 return scenario {
   name = "passwd-write",
@@ -36,21 +43,21 @@ return scenario {
   verify = function(ctx)
     for i, a in ipairs(attacks) do
       local p, box = ctx.procs[i], ctx.boxes[i]
+      if a.name == "useradd" and p.exit == ABSENT then
+        lab.say("useradd: not in this sandbox's root file system, skipped")
+        goto continue
+      end
       if ctx.mode == "enforce" then
         lab.expect.unchanged(box, "/etc/passwd")
-        -- the append and sed are one process; the rewrite's writer is a child
-        if a.name ~= "rewrite" then lab.expect.killed(p) end
+        lab.expect.killed(p)
       else
         lab.expect.changed(box, "/etc/passwd")
         lab.expect.exited(p, 0)
       end
-      -- by pid where the spawned process is the writer: an event made in a
+      -- by pid (every spawned process is the writer): an event made in a
       -- sandbox's first half second may not carry its name yet
-      if a.name == "rewrite" then
-        lab.expect.event { policy = "lab-protect-passwd", sandbox = box.name, timeout = 5 }
-      else
-        lab.expect.event { policy = "lab-protect-passwd", pid = p.pid, timeout = 5 }
-      end
+      lab.expect.event { policy = "lab-protect-passwd", pid = p.pid, timeout = 5 }
+      ::continue::
     end
   end,
 }

@@ -239,6 +239,41 @@ int BPF_PROG(bl_enf_lease_nb, struct inode *inode, struct file_lease *fl)
 	return enf_lease_break(inode);
 }
 
+/*
+ * The immutable flag refuses write-opens (EPERM) in may_open, before the
+ * lease break where the kill would come from: catch such refusals on the
+ * way out of the syscall. The rule set of every immutable file (key ino 0)
+ * says whether this process is in a policy's scope; the name it used is
+ * checked against the protected inodes in user space, so the process is
+ * stopped here, before it runs another instruction, and killed or resumed
+ * there.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(bl_enf_sysexit, struct pt_regs *regs, long ret)
+{
+	struct enf_inode_key k = {};
+	struct enf_ctx c = {};
+	struct enf_set *set;
+	long nr;
+
+	if (ret != -1 /* -EPERM */)
+		return 0;
+	nr = regs->orig_ax;
+	/* open, creat, truncate take the name first; openat, openat2 second */
+	if (nr != 2 && nr != 85 && nr != 76 && nr != 257 && nr != 437)
+		return 0;
+	set = bpf_map_lookup_elem(&enf_inodes, &k);
+	if (!set)
+		return 0;
+	c.tgid = bpf_get_current_pid_tgid() >> 32;
+	c.nr = (__s32)nr;
+	c.regs = regs;
+	c.where = ENF_AT_EPERM;
+	c.path = (const char *)(nr == 257 || nr == 437 ? regs->si : regs->di);
+	enf_judge(&c, set);
+	return 0;
+}
+
 /* Deny in the cgroup hook: EPERM before the SYN (or datagram) exists. */
 static __always_inline int enf_sock_addr(struct bpf_sock_addr *ctx)
 {

@@ -17,6 +17,7 @@
 #include "enforce/enforce_abi.h"
 
 #define ENF_SIGKILL 9
+#define ENF_SIGSTOP 19
 #define ENF_AT_FDCWD -100
 
 struct {
@@ -271,7 +272,7 @@ static __always_inline bool enf_addr_ok(struct enf_ctx *c, __u32 rule,
 static __always_inline bool enf_rule_match(struct enf_ctx *c, __u32 rule,
 					   const struct enf_rule *r)
 {
-	if (c->where == ENF_AT_LEASE) {
+	if (c->where == ENF_AT_LEASE || c->where == ENF_AT_EPERM) {
 		if (!(r->flags & ENF_R_OPEN))
 			return false;
 	} else if (c->nr >= 0) {
@@ -344,7 +345,9 @@ static __always_inline bool enf_act(struct enf_ctx *c, __u32 rule,
 		if ((r->flags & ENF_R_SIGKILL) && !c->in_cgroup_hook) {
 			__u64 now = bpf_ktime_get_ns();
 
-			bpf_send_signal(ENF_SIGKILL);
+			/* EPERM: not yet known to be our file; user space decides */
+			bpf_send_signal(c->where == ENF_AT_EPERM ? ENF_SIGSTOP :
+								   ENF_SIGKILL);
 			bpf_map_update_elem(&enf_killed, &c->tgid, &now,
 					    BPF_ANY);
 			action = ENF_ACTION_SIGKILL;
@@ -360,7 +363,8 @@ static __always_inline bool enf_act(struct enf_ctx *c, __u32 rule,
 				return deny;
 		}
 	}
-	if (!(r->flags & ENF_R_NOPOST))
+	/* a stopped process waits for this record: always post it */
+	if (!(r->flags & ENF_R_NOPOST) || c->where == ENF_AT_EPERM)
 		enf_post(c, rule, r, action);
 	return deny;
 }

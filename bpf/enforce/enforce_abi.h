@@ -36,6 +36,13 @@ enum enf_where {
 	ENF_AT_SYSCALL = 4, /* the syscall itself */
 	ENF_AT_CONNECT = 5, /* sockaddr at sys_enter */
 	ENF_AT_CGROUP = 6, /* cgroup connect4/sendmsg4 (denied) */
+	/*
+	 * A write-open or truncate refused with EPERM (the immutable flag on a
+	 * protected file stops it before the lease could): the process is
+	 * stopped on its way out of the syscall and user space checks the
+	 * name it used against the protected inodes, then kills or resumes it.
+	 */
+	ENF_AT_EPERM = 7,
 };
 
 enum enf_rule_flags {
@@ -85,6 +92,7 @@ struct enf_set {
 	__u32 ids[ENF_SET_MAX];
 };
 
+/* ino 0 (no real inode has it): every write-open rule of an immutable file. */
 struct enf_inode_key {
 	__u64 ino;
 	__u32 dev; /* kernel encoding: major << 20 | minor */

@@ -13,9 +13,12 @@
 #include "enforce/enforce_image.h"
 #include "enforce/hooks.h"
 #include "enforce/policy_validate.h"
+#include "lab/sandbox/sandbox.h"
 #include "util/paths.h"
 
 #define MAX_FILES_PER_PREFIX 4096
+#define MAX_ROOTS 64
+#define ROOT_LEN 40 /* "/proc/<pid>/root" */
 
 struct build {
 	struct enf_image *img;
@@ -23,7 +26,35 @@ struct build {
 	const uint32_t *host_ns;
 	char *err;
 	size_t errlen;
+	/*
+	 * Where a protected path is resolved: the host ("") and every live
+	 * sandbox as its own processes see it, "/proc/<init pid>/root": a
+	 * sandbox's /etc/passwd is another inode (its overlayfs).
+	 */
+	char roots[MAX_ROOTS][ROOT_LEN];
+	uint64_t root_sbx[MAX_ROOTS]; /* the sandbox's cgroup id; 0 = host */
+	int nroots;
 };
+
+/* The host plus every sandbox with a state file and a live init. */
+static void find_roots(struct build *b)
+{
+	struct sandbox *sbs = NULL;
+	int n = 0;
+
+	b->roots[0][0] = '\0';
+	b->root_sbx[0] = 0;
+	b->nroots = 1;
+	if (sandbox_list(&sbs, &n))
+		return;
+	for (int i = 0; i < n && b->nroots < MAX_ROOTS; i++)
+		if (sbs[i].init_pid > 0 && sandbox_alive(&sbs[i])) {
+			b->root_sbx[b->nroots] = sbs[i].cgroup_id;
+			snprintf(b->roots[b->nroots++], ROOT_LEN, "/proc/%d/root",
+				 (int)sbs[i].init_pid);
+		}
+	free(sbs);
+}
 
 static int berr(struct build *b, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -204,45 +235,35 @@ static int add_dir(struct enf_image *img, const char *dir)
 	return img->dirs[img->ndirs++] ? 0 : -ENOMEM;
 }
 
-/* One protected path: its inode (if it exists) and its names. */
-static int protect_path(struct build *b, const char *path, uint32_t id,
-			bool guard_open, int policy)
+/* The parent directory of root+path: its (inode, name) key and its watch. */
+static int protect_dir_name(struct build *b, const char *root,
+			    const char *path, uint32_t id)
 {
-	struct enf_image *img = b->img;
+	char dir[ROOT_LEN + ENF_NAME_LEN], *slash;
 	struct enf_path_key pk = {};
-	struct enf_inode_key ik = {};
-	char dir[ENF_NAME_LEN], *slash;
-	struct stat st, dst;
+	struct stat dst;
 	int err;
 
-	snprintf(pk.name, sizeof(pk.name), "%s", path);
-	err = table_push(&img->paths, &pk, id);
-	if (err)
-		return err;
-	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(dir, sizeof(dir), "%s%s", root, path);
 	slash = strrchr(dir, '/');
 	*slash = '\0';
-	if (!stat(*dir ? dir : "/", &dst)) {
-		memset(&pk, 0, sizeof(pk));
-		pk.dir_ino = dst.st_ino;
-		pk.dir_dev = enf_kdev(dst.st_dev);
-		snprintf(pk.name, sizeof(pk.name), "%s", slash + 1);
-		err = table_push(&img->paths, &pk, id);
-		if (!err)
-			err = add_dir(img, *dir ? dir : "/");
-		if (err)
-			return err;
-	}
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
-		return 0; /* named but absent: the name keys still catch rename onto it */
-	ik.ino = st.st_ino;
-	ik.dev = enf_kdev(st.st_dev);
-	err = table_push(&img->inodes, &ik, id);
-	if (err)
-		return err;
+	if (stat(*dir ? dir : "/", &dst))
+		return 0;
+	pk.dir_ino = dst.st_ino;
+	pk.dir_dev = enf_kdev(dst.st_dev);
+	snprintf(pk.name, sizeof(pk.name), "%s", slash + 1);
+	err = table_push(&b->img->paths, &pk, id);
+	return err ? err : add_dir(b->img, *dir ? dir : "/");
+}
+
+static int add_file(struct enf_image *img, const char *path,
+		    const struct enf_inode_key *ik, bool guard_open,
+		    bool immutable, int policy)
+{
 	for (int i = 0; i < img->nfiles; i++)
-		if (img->files[i].ino == ik.ino && img->files[i].dev == ik.dev) {
+		if (img->files[i].ino == ik->ino && img->files[i].dev == ik->dev) {
 			img->files[i].guard_open |= guard_open;
+			img->files[i].immutable |= immutable;
 			return 0;
 		}
 	if (img->nfiles == img->capfiles) {
@@ -255,50 +276,143 @@ static int protect_path(struct build *b, const char *path, uint32_t id,
 		img->capfiles = cap;
 	}
 	img->files[img->nfiles] = (struct enf_file){
-		.path = strdup(path), .ino = ik.ino, .dev = ik.dev,
-		.guard_open = guard_open, .policy = policy,
+		.path = strdup(path), .ino = ik->ino, .dev = ik->dev,
+		.guard_open = guard_open, .immutable = immutable,
+		.policy = policy,
 	};
 	return img->files[img->nfiles++].path ? 0 : -ENOMEM;
 }
 
-/* Equal names one file; Prefix every existing file of the directory whose name starts with it. */
-static int protect_value(struct build *b, const struct pol_match *m,
-			 const char *value, uint32_t id, bool guard_open,
-			 int policy)
+/*
+ * One protected path under one root: its directory name key and, if it is
+ * a regular file, its inode. A file the policy keeps from being written in
+ * enforce mode (immutable) also puts the rule under inode 0, which the
+ * sys_exit hook consults for refused write-opens.
+ */
+static int protect_in_root(struct build *b, const char *root,
+			   const char *path, uint32_t id, bool guard_open,
+			   bool immutable, int policy)
 {
-	char dir[ENF_NAME_LEN], full[ENF_NAME_LEN + 256];
-	const char *base;
-	struct dirent *de;
-	DIR *d;
-	int err = 0, n = 0;
-	size_t blen;
+	char full[ROOT_LEN + ENF_NAME_LEN];
+	struct enf_inode_key ik = {};
+	struct stat st;
+	int err;
 
-	if (m->op == POL_OP_EQUAL || value[strlen(value) - 1] != '/')
-		err = protect_path(b, value, id, guard_open, policy);
-	if (err || m->op == POL_OP_EQUAL)
+	err = protect_dir_name(b, root, path, id);
+	if (err)
 		return err;
-	snprintf(dir, sizeof(dir), "%s", value);
-	*strrchr(dir, '/') = '\0';
-	base = strrchr(value, '/') + 1;
-	blen = strlen(base);
-	d = opendir(*dir ? dir : "/");
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	if (stat(full, &st) || !S_ISREG(st.st_mode))
+		return 0; /* named but absent: the name keys still catch rename onto it */
+	ik.ino = st.st_ino;
+	ik.dev = enf_kdev(st.st_dev);
+	err = table_push(&b->img->inodes, &ik, id);
+	if (!err && immutable && guard_open) {
+		struct enf_inode_key any = {};
+
+		err = table_push(&b->img->inodes, &any, id);
+	}
+	return err ? err : add_file(b->img, full, &ik, guard_open, immutable,
+				    policy);
+}
+
+/*
+ * The immutable flag is per inode, not per process: set it only on the
+ * copies that processes in the rule's sandbox scope see (a policy for three
+ * lab sandboxes must not freeze the host's /etc/passwd).
+ */
+static bool root_in_scope(const struct enf_rule *r, uint64_t sbx)
+{
+	bool in = false;
+
+	if (r->flags & ENF_R_SBX_ANY)
+		return sbx != 0;
+	if (!(r->flags & (ENF_R_SBX_IN | ENF_R_SBX_NOTIN)))
+		return true;
+	for (uint32_t i = 0; i < r->nsbx; i++)
+		in |= sbx && r->sbx[i] == sbx;
+	return (r->flags & ENF_R_SBX_IN) ? in : !in;
+}
+
+/* One protected path: its absolute name, then its inode in every root. */
+static int protect_path(struct build *b, const char *path, uint32_t id,
+			const struct enf_rule *rule, bool guard_open,
+			bool immutable, int policy)
+{
+	struct enf_path_key pk = {};
+	int err;
+
+	snprintf(pk.name, sizeof(pk.name), "%s", path);
+	err = table_push(&b->img->paths, &pk, id);
+	for (int r = 0; r < b->nroots && !err; r++)
+		err = protect_in_root(b, b->roots[r], path, id, guard_open,
+				      immutable && root_in_scope(rule, b->root_sbx[r]),
+				      policy);
+	return err;
+}
+
+/* Prefix: the existing files of root+dir whose name starts with base. */
+static int protect_prefix_in(struct build *b, const char *root,
+			     const char *dir, const char *base, uint32_t id,
+			     bool guard_open, bool immutable, int policy)
+{
+	char rdir[ROOT_LEN + ENF_NAME_LEN], full[ENF_NAME_LEN + 256];
+	size_t blen = strlen(base);
+	struct enf_path_key pk;
+	struct dirent *de;
+	int err = 0, n = 0;
+	DIR *d;
+
+	snprintf(rdir, sizeof(rdir), "%s%s", root, *dir ? dir : "/");
+	d = opendir(rdir);
 	if (!d)
 		return 0;
 	while (!err && (de = readdir(d))) {
 		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
 			continue;
-		if (strncmp(de->d_name, base, blen) || !strcmp(de->d_name, base))
+		if (strncmp(de->d_name, base, blen) != 0 || !strcmp(de->d_name, base))
 			continue;
 		if (++n > MAX_FILES_PER_PREFIX) {
-			err = berr(b, -E2BIG, "Prefix \"%s\" matches more than %d files",
-				   value, MAX_FILES_PER_PREFIX);
+			err = berr(b, -E2BIG, "Prefix \"%s/%s\" matches more than %d files",
+				   dir, base, MAX_FILES_PER_PREFIX);
 			break;
 		}
 		snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
-		if (strlen(full) < ENF_NAME_LEN)
-			err = protect_path(b, full, id, guard_open, policy);
+		if (strlen(full) >= ENF_NAME_LEN)
+			continue;
+		memset(&pk, 0, sizeof(pk));
+		snprintf(pk.name, sizeof(pk.name), "%s", full);
+		err = table_push(&b->img->paths, &pk, id);
+		if (!err)
+			err = protect_in_root(b, root, full, id, guard_open,
+					      immutable, policy);
 	}
 	closedir(d);
+	return err;
+}
+
+/* Equal names one file; Prefix every existing file of the directory whose name starts with it. */
+static int protect_value(struct build *b, const struct pol_match *m,
+			 const char *value, uint32_t id,
+			 const struct enf_rule *rule, bool guard_open,
+			 bool immutable, int policy)
+{
+	char dir[ENF_NAME_LEN];
+	const char *base;
+	int err = 0;
+
+	if (m->op == POL_OP_EQUAL || value[strlen(value) - 1] != '/')
+		err = protect_path(b, value, id, rule, guard_open, immutable,
+				   policy);
+	if (err || m->op == POL_OP_EQUAL)
+		return err;
+	snprintf(dir, sizeof(dir), "%s", value);
+	*strrchr(dir, '/') = '\0';
+	base = strrchr(value, '/') + 1;
+	for (int r = 0; r < b->nroots && !err; r++)
+		err = protect_prefix_in(b, b->roots[r], dir, base, id, guard_open,
+					immutable && root_in_scope(rule, b->root_sbx[r]),
+					policy);
 	return err;
 }
 
@@ -483,6 +597,7 @@ static int build_selector(struct build *b, int pi, int hi, int si,
 	char why[256];
 	uint32_t id = 0;
 	int cls = pol_hook_class(h, call), err;
+	bool imm;
 
 	err = enf_call_resolve(h, call, &ec, why, sizeof(why));
 	if (err)
@@ -513,9 +628,18 @@ static int build_selector(struct build *b, int pi, int hi, int si,
 			sc_need(img, ec.sc, ENF_SC_FD | ENF_SC_PATH);
 		}
 		fm = pol_file_match(h, s);
+		/*
+		 * enforce mode: the immutable flag keeps the bytes (see
+		 * enforce_immutable.c). It stops every writer, so not for rules
+		 * that kill only some: listed pids, binaries In, namespaces.
+		 */
+		imm = !p->monitor && (r->flags & ENF_R_OPEN) &&
+		      (r->flags & (ENF_R_SIGKILL | ENF_R_OVERRIDE)) &&
+		      !(r->flags & (ENF_R_PID_IN | ENF_R_PID_NOTIN | ENF_R_BIN_IN |
+				    ENF_R_NS_IN | ENF_R_NS_NOTIN));
 		for (int i = 0; i < fm->nvalues && !err; i++)
-			err = protect_value(b, fm, fm->values[i], id,
-					    r->flags & ENF_R_OPEN, pi);
+			err = protect_value(b, fm, fm->values[i], id, r,
+					    r->flags & ENF_R_OPEN, imm, pi);
 		break;
 	}
 	case ENF_CONNECT: {
@@ -625,13 +749,15 @@ int enf_image_build(struct enf_image *img, struct policy *const *pols,
 		    int npols, uint32_t first_id, const uint32_t host_ns[3],
 		    char *err, size_t errlen)
 {
-	struct build b = { img, pols, host_ns, err, errlen };
+	struct build b = { .img = img, .pols = pols, .host_ns = host_ns,
+			   .err = err, .errlen = errlen };
 	struct stat st;
 	uint32_t hook_id = 0;
 	int ret = 0;
 
 	err[0] = '\0';
 	img->first_id = first_id % ENF_MAX_RULES;
+	find_roots(&b);
 	if (!stat(BL_CGROUP_DIR, &st))
 		img->sbx_root_id = st.st_ino;
 	for (int p = 0; p < npols && !ret; p++)

@@ -34,12 +34,16 @@ struct enf_rule_info {
 	int cls; /* enum enf_class */
 };
 
-/* A protected file as resolved at build time. */
+/*
+ * A protected file as resolved at build time, on the host or inside a
+ * sandbox (path "/proc/<init pid>/root/etc/passwd").
+ */
 struct enf_file {
 	char *path;
 	uint64_t ino;
 	uint32_t dev; /* kernel encoding */
 	bool guard_open; /* hold a read lease: write-opens break it */
+	bool immutable; /* enforce mode: set FS_IMMUTABLE_FL while protected */
 	int policy;
 };
 

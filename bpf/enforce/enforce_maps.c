@@ -119,8 +119,9 @@ int enf_maps_commit(struct enforcer *en, const struct enf_image *cur,
 	}
 	err = write_dispatch(sc, NULL, next);
 	if (cur) {
-		delete_stale(bpf_map__fd(s->maps.enf_bins), &cur->bins, NULL);
-		delete_stale(bpf_map__fd(s->maps.enf_excl), &cur->excl, NULL);
+		/* keys carry the rule id: a refresh that kept the ids keeps them */
+		delete_stale(bpf_map__fd(s->maps.enf_bins), &cur->bins, &next->bins);
+		delete_stale(bpf_map__fd(s->maps.enf_excl), &cur->excl, &next->excl);
 	}
 	return err;
 }

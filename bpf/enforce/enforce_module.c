@@ -33,6 +33,7 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 	struct enforce_mod *m = ctx;
 	struct enf_render_ctx rc = { .e = e };
 	struct bl_event ev = { 0 };
+	struct enf_event settled;
 
 	if (h->op != BL_OP_ENFORCE)
 		return 0;
@@ -45,6 +46,16 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 	if (h->flags != ENF_REC_MATCH || len < sizeof(struct enf_event))
 		return 0;
 	rc.rec = rec;
+	if (rc.rec->where == ENF_AT_EPERM && rc.rec->action == ENF_ACTION_SIGKILL) {
+		/* its process is stopped: kill it only if the name was our file */
+		memcpy(&settled, rec, sizeof(settled));
+		if (!enforcer__settle_eperm(m->en, &settled))
+			return 0;
+		rc.rec = &settled;
+		rec = &settled;
+		len = sizeof(settled);
+	}
+	rc.mechanism = enforcer__mechanism(m->en, rc.rec);
 	enforcer__count_event(m->en, rc.rec);
 	enforcer__describe(m->en, rc.rec, &rc.mi);
 	ev.op = BL_OP_ENFORCE;

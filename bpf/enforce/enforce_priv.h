@@ -13,6 +13,7 @@
 struct enforce_bpf;
 struct bpf_link;
 struct enf_leases;
+struct enf_immutables;
 
 #define ENF_MAX_POLICIES 256
 
@@ -24,6 +25,7 @@ struct enf_counters {
 struct enforcer {
 	struct enforce_bpf *skel;
 	struct bpf_link *enter_link; /* sys_enter: attached while policies exist */
+	struct bpf_link *exit_link; /* sys_exit: likewise */
 	struct bpf_link *links[8];
 	int nlinks;
 	int cg_fd;
@@ -34,6 +36,7 @@ struct enforcer {
 	bool img_live;
 	uint32_t host_ns[3];
 	struct enf_leases *leases;
+	struct enf_immutables *imm;
 	int inotify_fd;
 	bool rebuild_pending; /* a watched directory changed */
 	struct enf_latency lat;
@@ -54,5 +57,14 @@ int enf_leases__fd(struct enf_leases *l);
 int enf_leases__handle(struct enf_leases *l);
 int enf_leases__tick(struct enf_leases *l);
 int enf_leases__count(struct enf_leases *l, int *armed);
+
+/* enforce_immutable.c */
+struct enf_immutables *enf_imm__new(void);
+/* Clears every flag we set. */
+void enf_imm__free(struct enf_immutables *m);
+/* Flag every immutable file of img, clear the others; returns how many were newly set. */
+int enf_imm__sync(struct enf_immutables *m, const struct enf_image *img);
+bool enf_imm__held(const struct enf_immutables *m, uint32_t dev, uint64_t ino);
+int enf_imm__count(const struct enf_immutables *m);
 
 #endif

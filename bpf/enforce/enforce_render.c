@@ -44,7 +44,7 @@ const char *enf_event_type(const struct enf_match_info *mi)
 	}
 }
 
-static const char *mechanism(unsigned where)
+static const char *detail(unsigned where)
 {
 	switch (where) {
 	case ENF_AT_FD:
@@ -57,6 +57,9 @@ static const char *mechanism(unsigned where)
 		return "kill-before-effect: sockaddr matched at sys_enter";
 	case ENF_AT_CGROUP:
 		return "deny: cgroup connect4/sendmsg4 returned EPERM";
+	case ENF_AT_EPERM:
+		return "deny-before-effect: the immutable flag refused the write-open "
+		       "(EPERM); the name resolved to a protected inode";
 	default:
 		return "syscall matched at sys_enter";
 	}
@@ -81,6 +84,7 @@ static const char *target(const struct enf_render_ctx *rc, char *buf,
 		return rc->mi.file ? rc->mi.file : "(protected inode)";
 	case ENF_AT_PATH:
 	case ENF_AT_LEASE:
+	case ENF_AT_EPERM:
 		if (ev->path[0])
 			return ev->path;
 		return rc->mi.file ? rc->mi.file : "";
@@ -105,6 +109,7 @@ static void render_args(const struct enf_render_ctx *rc, struct jw *w)
 	case ENF_AT_FD:
 	case ENF_AT_PATH:
 	case ENF_AT_LEASE:
+	case ENF_AT_EPERM:
 		jw_obj_begin(w);
 		jw_key(w, "file_arg");
 		jw_obj_begin(w);
@@ -171,7 +176,14 @@ void enf_render(const struct bl_event *bev, struct jw *w)
 	jw_obj_begin(w);
 	if (sc)
 		jw_kstr(w, "syscall", sc);
-	jw_kstr(w, "mechanism", mechanism(ev->where));
+	/* what acted: "immutable+sigkill", "lease+sigkill", "sigkill", ... */
+	jw_kstr(w, "mechanism", rc->mechanism ? rc->mechanism : "");
+	jw_kstr(w, "detail", detail(ev->where));
+	if (ev->ino) {
+		/* the inode as the kernel saw it (f_inode): user space's stat must agree */
+		jw_kuint(w, "ino", ev->ino);
+		jw_kuint(w, "dev", ev->dev);
+	}
 	jw_kuint(w, "rule", ev->rule);
 	jw_kuint(w, "ktime", ev->hdr.ktime);
 	jw_obj_end(w);
@@ -194,8 +206,10 @@ void enf_render_compact(const struct bl_event *bev, char *buf, size_t size)
 		snprintf(where, sizeof(where), "sandbox/%s", bev->sandbox);
 	else
 		snprintf(where, sizeof(where), "host");
-	snprintf(buf, size, "%s %s %s %s %s %s", emoji, where,
+	snprintf(buf, size, "%s %s %s %s %s %s%s%s", emoji, where,
 		 p && p->binary ? p->binary : ev->comm,
 		 sc ? sc : (ev->where == ENF_AT_CGROUP ? "connect" : "?"),
-		 target(rc, tbuf, sizeof(tbuf)), act);
+		 target(rc, tbuf, sizeof(tbuf)), act,
+		 rc->mechanism && ev->action != ENF_ACTION_POST ? " via " : "",
+		 rc->mechanism && ev->action != ENF_ACTION_POST ? rc->mechanism : "");
 }

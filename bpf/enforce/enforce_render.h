@@ -16,6 +16,7 @@ struct enf_render_ctx {
 	struct engine *e;
 	const struct enf_event *rec;
 	struct enf_match_info mi;
+	const char *mechanism; /* enforcer__mechanism() */
 };
 
 void enf_render(const struct bl_event *ev, struct jw *w);

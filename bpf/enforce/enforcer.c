@@ -8,11 +8,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -82,6 +85,24 @@ static int attach_cgroup(struct enforcer *en, struct bpf_program *prog)
 	return 0;
 }
 
+/*
+ * Sandboxes that appear or go after a policy was applied: their state
+ * files live in bl_run_dir()/sandboxes; any change there rebuilds, so each
+ * sandbox's own copy of a protected file is resolved (enforce_image.c).
+ */
+static void watch_sandboxes(struct enforcer *en)
+{
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/sandboxes", bl_run_dir());
+	if (mkdir_p(dir, 0755) ||
+	    inotify_add_watch(en->inotify_fd, dir,
+			      IN_CREATE | IN_MOVED_TO | IN_DELETE |
+				      IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ONLYDIR) < 0)
+		pr_warn("enforce: can't watch %s: sandboxes started later "
+			"are protected only at the next apply", dir);
+}
+
 int enforcer__open(struct enforcer **out)
 {
 	struct enforcer *en = calloc(1, sizeof(*en));
@@ -129,11 +150,13 @@ int enforcer__open(struct enforcer **out)
 		goto fail;
 	seed_tasks(en);
 	en->leases = enf_leases__new();
+	en->imm = enf_imm__new();
 	en->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (!en->leases || en->inotify_fd < 0) {
+	if (!en->leases || !en->imm || en->inotify_fd < 0) {
 		err = errno ? -errno : -ENOMEM;
 		goto fail;
 	}
+	watch_sandboxes(en);
 	*out = en;
 	return 0;
 fail:
@@ -146,6 +169,9 @@ void enforcer__close(struct enforcer *en)
 	if (!en)
 		return;
 	bpf_link__destroy(en->enter_link);
+	bpf_link__destroy(en->exit_link);
+	/* the flags go back before the programs that kill on EPERM go away */
+	enf_imm__free(en->imm);
 	for (int i = 0; i < en->nlinks; i++)
 		bpf_link__destroy(en->links[i]);
 	enf_leases__free(en->leases);
@@ -170,14 +196,20 @@ static void watch_dirs(struct enforcer *en, const struct enf_image *img)
 					  IN_MOVED_FROM | IN_ONLYDIR);
 }
 
-/* Build the image of pols and make it live; on failure nothing changes. */
+/*
+ * Build the image of pols and make it live; on failure nothing changes.
+ * refresh: the same policy set with fresh inodes (a replaced file, a
+ * sandbox come or gone): the rules keep their ids, so a record the kernel
+ * wrote just before still names its policy.
+ */
 static int commit(struct enforcer *en, struct policy **pols, int n, char *err,
-		  size_t errlen)
+		  size_t errlen, bool refresh)
 {
 	struct enf_image next;
-	uint32_t first = en->img_live ? (en->img.first_id + (uint32_t)en->img.nrules) %
-						ENF_MAX_RULES :
-					0;
+	uint32_t first = !en->img_live ? 0 :
+			 refresh ? en->img.first_id :
+				   (en->img.first_id + (uint32_t)en->img.nrules) %
+					   ENF_MAX_RULES;
 	int ret;
 
 	enf_image_init(&next);
@@ -205,7 +237,21 @@ static int commit(struct enforcer *en, struct policy **pols, int n, char *err,
 		bpf_link__destroy(en->enter_link);
 		en->enter_link = NULL;
 	}
+	if (n && !en->exit_link) {
+		en->exit_link = bpf_program__attach(en->skel->progs.bl_enf_sysexit);
+		if (!en->exit_link) {
+			ret = -errno;
+			snprintf(err, errlen, "couldn't attach sys_exit: %s",
+				 strerror(-ret));
+			goto out;
+		}
+	} else if (!n && en->exit_link) {
+		bpf_link__destroy(en->exit_link);
+		en->exit_link = NULL;
+	}
 	enf_leases__sync(en->leases, &next);
+	/* after the maps: a refused write-open is already caught on sys_exit */
+	enf_imm__sync(en->imm, &next);
 	watch_dirs(en, &next);
 	enf_image_free(&en->img);
 	en->img = next;
@@ -250,7 +296,7 @@ int enforcer__apply(struct enforcer *en, struct policy **pols, int n,
 		}
 		set[j] = pols[i];
 	}
-	ret = commit(en, set, m, err, errlen);
+	ret = commit(en, set, m, err, errlen, false);
 	if (ret)
 		return ret;
 	/* free the replaced policies only now that the new set is live */
@@ -281,7 +327,7 @@ int enforcer__delete(struct enforcer *en, const char *name, char *err,
 	for (int i = 0; i < en->npols; i++)
 		if (i != j)
 			set[m++] = en->pols[i];
-	ret = commit(en, set, m, err, errlen);
+	ret = commit(en, set, m, err, errlen, false);
 	if (ret)
 		return ret;
 	policy_free(en->pols[j]);
@@ -348,7 +394,7 @@ void enforcer__tick(struct enforcer *en)
 		return;
 	en->rebuild_pending = false;
 	/* same policies, fresh inodes: a replaced file stays protected */
-	if (commit(en, en->pols, en->npols, err, sizeof(err)))
+	if (commit(en, en->pols, en->npols, err, sizeof(err), true))
 		pr_warn("enforce: refreshing protected files failed: %s", err);
 }
 
@@ -384,6 +430,7 @@ void enforcer__list(struct enforcer *en, struct jw *w)
 	jw_arr_end(w);
 	nleases = enf_leases__count(en->leases, &armed);
 	jw_kuint(w, "protected_files", (uint64_t)en->img.nfiles);
+	jw_kuint(w, "immutable_files", (uint64_t)enf_imm__count(en->imm));
 	jw_kuint(w, "leases", (uint64_t)nleases);
 	jw_kuint(w, "leases_armed", (uint64_t)armed);
 	jw_key(w, "kill_latency_ns");
@@ -393,6 +440,102 @@ void enforcer__list(struct enforcer *en, struct jw *w)
 	jw_kuint(w, "max", en->lat.max_ns);
 	jw_kuint(w, "mean", en->lat.count ? en->lat.sum_ns / en->lat.count : 0);
 	jw_obj_end(w);
+}
+
+/* The name an EPERM'd call used, opened as its (stopped) process sees it. */
+static int open_as_process(const struct enf_event *ev)
+{
+	int dfd = ev->nr == SYS_openat || ev->nr == SYS_openat2 ?
+			  (int)ev->args[0] : AT_FDCWD;
+	char base[64];
+	int dirfd, fd;
+
+	if (ev->path[0] == '/')
+		snprintf(base, sizeof(base), "/proc/%u/root", ev->pid);
+	else if (dfd == AT_FDCWD)
+		snprintf(base, sizeof(base), "/proc/%u/cwd", ev->pid);
+	else
+		snprintf(base, sizeof(base), "/proc/%u/fd/%d", ev->pid, dfd);
+	dirfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	if (ev->path[0] == '/') {
+		/* its root is a sandbox's: absolute symlinks resolve in there */
+		struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+					.resolve = RESOLVE_IN_ROOT };
+
+		fd = (int)syscall(SYS_openat2, dirfd, ev->path, &how, sizeof(how));
+	} else {
+		fd = openat(dirfd, ev->path, O_PATH | O_CLOEXEC);
+	}
+	if (fd < 0)
+		fd = -errno;
+	close(dirfd);
+	return fd;
+}
+
+int enforcer__settle_eperm(struct enforcer *en, struct enf_event *ev)
+{
+	struct enf_inode_key k = {};
+	bool ours = false;
+	struct stat st;
+	long idx = -1;
+	int fd;
+
+	fd = open_as_process(ev);
+	if (fd >= 0 && !fstat(fd, &st)) {
+		k.ino = st.st_ino;
+		k.dev = enf_kdev(st.st_dev);
+		idx = enf_table_find(&en->img.inodes, &k);
+	}
+	if (fd >= 0)
+		close(fd);
+	for (uint32_t i = 0; idx >= 0 && i < en->img.inodes.sets[idx].n; i++)
+		ours |= en->img.inodes.sets[idx].ids[i] == ev->rule;
+	if (!ours) {
+		/* someone else's EPERM: as if nothing had happened */
+		bpf_map_delete_elem(bpf_map__fd(en->skel->maps.enf_killed), &ev->pid);
+		kill((pid_t)ev->pid, SIGCONT);
+		return 0;
+	}
+	kill((pid_t)ev->pid, SIGKILL);
+	ev->ino = k.ino;
+	ev->dev = k.dev;
+	return 1;
+}
+
+/* Does the policy of ev hold the immutable flag on a file (ev's, if known)? */
+static bool immutable_acted(const struct enforcer *en, const struct enf_event *ev)
+{
+	if (ev->where == ENF_AT_EPERM)
+		return true;
+	if (ev->ino)
+		return enf_imm__held(en->imm, ev->dev, ev->ino);
+	for (int i = 0; i < en->img.nfiles; i++) {
+		const struct enf_file *f = &en->img.files[i];
+
+		if (f->immutable && f->policy == (int)ev->policy_id &&
+		    enf_imm__held(en->imm, f->dev, f->ino))
+			return true;
+	}
+	return false;
+}
+
+const char *enforcer__mechanism(const struct enforcer *en,
+				const struct enf_event *ev)
+{
+	switch (ev->action) {
+	case ENF_ACTION_SIGKILL:
+		if (ev->where == ENF_AT_LEASE)
+			return "lease+sigkill";
+		return immutable_acted(en, ev) ? "immutable+sigkill" : "sigkill";
+	case ENF_ACTION_OVERRIDE:
+		return "deny";
+	case ENF_ACTION_SIGNAL:
+		return "signal";
+	default:
+		return "post";
+	}
 }
 
 const struct enf_latency *enforcer__latency(const struct enforcer *en)

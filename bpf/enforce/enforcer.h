@@ -51,6 +51,16 @@ void enforcer__tick(struct enforcer *en);
 void enforcer__list(struct enforcer *en, struct jw *w);
 const struct enf_latency *enforcer__latency(const struct enforcer *en);
 
+/*
+ * An ENF_AT_EPERM record: its process is stopped. Resolve the name it used
+ * as that process sees it; if it is a protected inode of the record's rule,
+ * kill it (returns 1, ev's ino/dev filled in), else resume it (returns 0).
+ */
+int enforcer__settle_eperm(struct enforcer *en, struct enf_event *ev);
+/* "immutable+sigkill", "lease+sigkill", "sigkill", "post", ... */
+const char *enforcer__mechanism(const struct enforcer *en,
+				const struct enf_event *ev);
+
 /* What a match record refers to, for rendering. */
 struct enf_match_info {
 	const struct policy *policy;

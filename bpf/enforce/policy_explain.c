@@ -55,7 +55,7 @@ static void print_files(FILE *f, const struct pol_match *m)
 	}
 }
 
-static void explain_file(FILE *f, const struct enf_call *ec)
+static void explain_file(FILE *f, const struct enf_call *ec, bool monitor)
 {
 	const struct enf_syscall *sc[32];
 	int n = enf_file_syscalls(sc, 32);
@@ -75,6 +75,28 @@ static void explain_file(FILE *f, const struct enf_call *ec)
 			   "name: symlink, hardlink, relative): the engine's "
 			   "read lease breaks, the opener is killed in "
 			   "break_lease_* before truncation\n");
+		if (monitor)
+			fprintf(f, "      monitor mode: no immutable flag, every "
+				   "write lands and is posted\n");
+		else
+			fprintf(f, "      deny before the operation (enforce mode): "
+				   "the engine sets the immutable flag "
+				   "(FS_IMMUTABLE_FL, chattr +i) on each protected "
+				   "file in the selector's sandbox scope (not for "
+				   "selectors limited by pids, binaries In or "
+				   "namespaces), journaled and cleared on delete, "
+				   "down or crash recovery; rename over it (sed -i, mv, "
+				   "useradd), unlink, link, truncate and write-opens "
+				   "fail with EPERM before anything changes. The "
+				   "caller is still killed: at sys_enter (rename, "
+				   "link, unlink, truncate by name), or, for a "
+				   "refused write-open by any name, stopped at "
+				   "sys_exit and killed once its name resolves to a "
+				   "protected inode (mechanism "
+				   "\"immutable+sigkill\")\n"
+				   "      every sandbox's own copy of each path "
+				   "(/proc/<init pid>/root/...) is protected too, "
+				   "and sandboxes started later are picked up\n");
 	} else {
 		fprintf(f, "      only %s, matched at raw sys_enter (%s)\n",
 			ec->sc->name,
@@ -86,8 +108,9 @@ static void explain_file(FILE *f, const struct enf_call *ec)
 		   "      - names with several relative components "
 		   "(../etc/passwd, etc/passwd) or through a symlinked "
 		   "directory or /proc/PID/root in rename/link/unlink/chmod/"
-		   "chown/truncate(path); fd writes and write-opens are still "
-		   "caught by inode\n"
+		   "chown/truncate(path) are not killed; fd writes and "
+		   "write-opens are still caught by inode, and in enforce "
+		   "mode the immutable flag refuses those calls anyway\n"
 		   "      - reads: only MAY_WRITE (2) is enforced\n"
 		   "      - a Prefix covers the files that exist at apply time "
 		   "and those later created in a watched directory (rebuilt "
@@ -95,12 +118,12 @@ static void explain_file(FILE *f, const struct enf_call *ec)
 		   "      - after an allowed writer (monitor, NotIn binary) "
 		   "broke the lease, write-opens of that file are not stopped "
 		   "until it closes and the lease is re-armed (20 ms polls)\n"
-		   "      - rename onto a protected name (sed -i, a temp file "
-		   "renamed over it) and chmod/chown/unlink/link: the caller "
-		   "is killed at entry, but the kernel finishes the call "
-		   "before the kill lands (no fatal-signal check on those "
-		   "paths, no BPF-LSM, no user-space delegations on 6.18); "
-		   "the replaced file is protected again at once (inotify)\n");
+		   "      - monitor mode sets no flag: renames onto a protected "
+		   "name, chmod and chown land (and are posted)\n"
+		   "      - a write-open refused by the flag is killed by the "
+		   "engine (user space) while the process is stopped: if the "
+		   "engine dies or its ring buffer is full at that moment, "
+		   "the process stays stopped (the bytes are kept)\n");
 }
 
 static void explain_connect(FILE *f, const struct pol_hook *h)
@@ -172,7 +195,7 @@ int policy_explain(const struct policy *p, FILE *f)
 				fprintf(f, "    BPF-LSM does not load on this "
 					   "host: mapped onto syscall hooks\n");
 			if (cls == ENF_FILE)
-				explain_file(f, &ec);
+				explain_file(f, &ec, p->monitor);
 			else if (cls == ENF_CONNECT)
 				explain_connect(f, h);
 			else
@@ -191,6 +214,14 @@ int policy_explain(const struct policy *p, FILE *f)
 				if (fm && cls == ENF_FILE)
 					print_files(f, fm);
 				print_match(f, "binaries", &sel->binaries);
+				if (cls == ENF_FILE && !p->monitor && ec.lsm_hook &&
+				    sel->binaries.op == POL_OP_NOT_IN)
+					fprintf(f, "      trade-off: the immutable flag "
+						   "refuses every writer, the NotIn "
+						   "binaries too (they get EPERM, "
+						   "not a kill): to let one write, "
+						   "delete the policy (or apply it "
+						   "in monitor mode) while it runs\n");
 				print_match(f, "pids", &sel->pids);
 				print_match(f, "sandboxes", &sel->sandboxes);
 				for (int a = 0; a < sel->nnamespaces; a++)

@@ -116,22 +116,19 @@ posts=$(grep -c '"action":"KPROBE_ACTION_POST"' "$dir/events.json")
 echo "kill events: $kills, post events: $posts"
 "$BPFLAB" policy list
 
-# Known gap, measured: rename(2) onto a protected name is killed at
-# sys_enter, but the kernel finishes the rename before the kill lands (no
-# fatal-signal check on that path, no BPF-LSM here), so sed -i's temp file
-# replaces the original. It must still be killed; its byte change is
-# reported, not hidden. Every other attack must leave every byte.
-KNOWN_GAPS=" sed_i "
+# Every attack dies by SIGKILL and leaves every byte: rename, unlink, link,
+# truncate and write-opens are refused by the immutable flag (enforce mode
+# sets it) before they act, the kill comes from sys_enter, the lease or
+# sys_exit.
 if [ "$MODE" = enforce ]; then
 	for a in "${!status[@]}"; do
 		[ "${status[$a]}" -eq 137 ] || fail "attack $a was not killed (exit ${status[$a]})"
-		if [ -n "${changed[$a]:-}" ]; then
-			[[ "$KNOWN_GAPS" == *" $a "* ]] || fail "attack $a changed protected bytes"
-			echo "KNOWN GAP: $a was killed but its rename landed"
-		fi
+		[ -z "${changed[$a]:-}" ] || fail "attack $a changed protected bytes"
 	done
-	[ -n "${changed[sed_i]:-}" ] || [ "$before" = "$after" ] ||
+	[ "$before" = "$after" ] ||
 		fail "protected bytes changed: $(diff <(echo "$before") <(echo "$after"))"
+	grep -q '"mechanism":"immutable+sigkill"' "$dir/events.json" ||
+		fail "no event says the immutable flag acted"
 	[ "$kills" -ge "${#status[@]}" ] || fail "only $kills kill events for ${#status[@]} attacks"
 	grep -q '"policy_name":"protect-etc-copy"' "$dir/events.json" || fail "no event names the policy"
 	grep -q '"process_exit".*"signal":"SIGKILL"' "$dir/events.json" || fail "no process_exit with SIGKILL"
@@ -146,5 +143,12 @@ else
 	[ "$kills" -eq 0 ] || fail "monitor mode posted $kills kills"
 	[ "$posts" -ge 10 ] || fail "monitor mode posted only $posts events"
 fi
+if [ "$MODE" = enforce ]; then
+	lsattr "$etc/passwd" | grep -q '^[^ ]*i' || fail "enforce mode did not set the immutable flag"
+else
+	lsattr "$etc"/* | grep -q '^[^ ]*i' && fail "monitor mode set an immutable flag"
+fi
 "$BPFLAB" policy delete protect-etc-copy || fail "delete failed"
+flagged=$(lsattr "$etc"/* "$dir/shadow-hardlink" | grep '^[^ ]*i')
+[ -z "$flagged" ] || fail "immutable flags left after delete: $flagged"
 echo "ok: $MODE"
