@@ -12,7 +12,8 @@ const struct cli_command *cli_find(const char *name)
 {
 	for (const struct cli_command *c = __start_bl_cmds; c < __stop_bl_cmds;
 	     c++)
-		if (!strcmp(c->name, name) || (c->alias && !strcmp(c->alias, name)))
+		if (!strcmp(c->name, name) ||
+		    (c->alias && !strcmp(c->alias, name)))
 			return c;
 	return NULL;
 }
@@ -53,7 +54,8 @@ int cli_sorted(const struct cli_command **out, int max)
 	     c < __stop_bl_cmds && n < max; c++)
 		out[n++] = c;
 	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && out[j]->order < out[j - 1]->order; j--) {
+		for (int j = i; j > 0 && out[j]->order < out[j - 1]->order;
+		     j--) {
 			const struct cli_command *t = out[j];
 
 			out[j] = out[j - 1];

@@ -14,16 +14,15 @@ struct cli_command {
 	const char *alias; /* may be NULL */
 	const char *summary; /* one line for `bpflab --help` */
 	const char *usage; /* full text for `bpflab VERB --help` */
-	int (*run)(int argc, char **argv); /* argv[0] is the verb; returns exit code */
+	int (*run)(int argc,
+		   char **argv); /* argv[0] is the verb; returns exit code */
 	bool needs_root;
 	int order; /* position in `bpflab --help` */
 };
 
-#define CLI_COMMAND(id, ...)                                                  \
-	static const struct cli_command __cli_cmd_##id                        \
-		__attribute__((used, section("bl_cmds"), aligned(8))) = {      \
-			__VA_ARGS__                                           \
-		}
+#define CLI_COMMAND(id, ...)                                           \
+	static const struct cli_command __cli_cmd_##id __attribute__(( \
+		used, section("bl_cmds"), aligned(8))) = { __VA_ARGS__ }
 
 /* Exit codes shared by every verb (sysexits-like). */
 enum {

@@ -36,7 +36,8 @@ static int run_bench(int argc, char **argv)
 	}
 	b = bench_find(argv[1]);
 	if (!b) {
-		fprintf(stderr, "bpflab bench: unknown benchmark '%s'\n", argv[1]);
+		fprintf(stderr, "bpflab bench: unknown benchmark '%s'\n",
+			argv[1]);
 		list_kinds(stderr);
 		return EXIT_USAGE;
 	}
@@ -49,9 +50,10 @@ static int run_bench(int argc, char **argv)
 
 CLI_COMMAND(bench, .name = "bench",
 	    .summary = "measure eBPF against iptables, strace and auditd",
-	    .usage = "Usage: bpflab bench KIND [OPTIONS]\n"
-		     "\n"
-		     "Run a side-by-side benchmark; `bpflab bench KIND --help`\n"
-		     "describes one. Results go to ./results/ as JSON and CSV.\n"
-		     "Keep kernel.bpf_stats_enabled off while timing.\n",
+	    .usage =
+		    "Usage: bpflab bench KIND [OPTIONS]\n"
+		    "\n"
+		    "Run a side-by-side benchmark; `bpflab bench KIND --help`\n"
+		    "describes one. Results go to ./results/ as JSON and CSV.\n"
+		    "Keep kernel.bpf_stats_enabled off while timing.\n",
 	    .run = run_bench, .needs_root = true, .order = 60);

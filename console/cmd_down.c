@@ -42,7 +42,8 @@ static void remove_run_dir(void)
 	rmdir(BL_PIN_DIR);
 	/* never rm -rf a directory that is not bpflab's own */
 	if (!base || strncmp(base + 1, "bpflab", 6)) {
-		pr_warn("not removing %s: its name does not start with bpflab", dir);
+		pr_warn("not removing %s: its name does not start with bpflab",
+			dir);
 		return;
 	}
 	if (remove_tree(dir))
@@ -78,15 +79,17 @@ static int run_down(int argc, char **argv)
 	return EXIT_OK;
 }
 
-CLI_COMMAND(down, .name = "down",
-	    .summary = "stop the engine and remove everything bpflab created",
-	    .usage = "Usage: bpflab down [-v]\n"
-		     "\n"
-		     "Stop a running engine, then undo every resource in the journal,\n"
-		     "newest first: programs' attachments, pins, sandboxes and their\n"
-		     "cgroups, network namespaces, veths, bridges, iptables chains and\n"
-		     "mounts. Safe to run at any time, also after a crash.\n"
-		     "\n"
-		     "Exit status: 0 when nothing from bpflab remains; 1 otherwise (the\n"
-		     "resources left are printed).\n",
-	    .run = run_down, .needs_root = true, .order = 11);
+CLI_COMMAND(
+	down, .name = "down",
+	.summary = "stop the engine and remove everything bpflab created",
+	.usage =
+		"Usage: bpflab down [-v]\n"
+		"\n"
+		"Stop a running engine, then undo every resource in the journal,\n"
+		"newest first: programs' attachments, pins, sandboxes and their\n"
+		"cgroups, network namespaces, veths, bridges, iptables chains and\n"
+		"mounts. Safe to run at any time, also after a crash.\n"
+		"\n"
+		"Exit status: 0 when nothing from bpflab remains; 1 otherwise (the\n"
+		"resources left are printed).\n",
+	.run = run_down, .needs_root = true, .order = 11);

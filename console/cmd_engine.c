@@ -88,7 +88,8 @@ static int daemonize(const char *const *modules)
 			return EXIT_OK;
 		}
 		waitpid(pid, &status, 0);
-		fprintf(stderr, "bpflab engine: the daemon failed to start; see %s\n",
+		fprintf(stderr,
+			"bpflab engine: the daemon failed to start; see %s\n",
 			daemon_log_path(logpath, sizeof(logpath)));
 		return EXIT_FAIL;
 	}
@@ -146,36 +147,39 @@ static int run_engine(int argc, char **argv)
 		return daemonize(modules);
 	if (engine_start(&e, modules, true))
 		return EXIT_FAIL;
-	fprintf(stderr, "bpflab: engine running (pid %d); Ctrl-C stops it and "
-			"removes everything it created\n",
+	fprintf(stderr,
+		"bpflab: engine running (pid %d); Ctrl-C stops it and "
+		"removes everything it created\n",
 		getpid());
 	engine__run(e);
 	engine__close(e);
 	return EXIT_OK;
 }
 
-CLI_COMMAND(engine, .name = "engine", .alias = "up",
-	    .summary = "run the engine (one per host) in the foreground or as a daemon",
-	    .usage =
-		    "Usage: bpflab engine [--daemon] [--modules LIST]\n"
-		    "\n"
-		    "Run bpflab's engine: it takes the host lock in /run/bpflab, mounts\n"
-		    "bpffs and tracefs if they are missing, loads the kernel modules,\n"
-		    "consumes every ring buffer in one loop, and serves the control\n"
-		    "socket /run/bpflab/engine.sock that other verbs and subscribers use.\n"
-		    "Everything it creates is journaled; Ctrl-C (or `bpflab down`) removes\n"
-		    "it, and the next start after a crash removes what a crash left.\n"
-		    "\n"
-		    "Options:\n"
-		    "  -d, --daemon         detach; return once the socket answers. Logs go\n"
-		    "                       to /var/log/bpflab/bpflab.log.\n"
-		    "  -m, --modules LIST   comma-separated modules to load: proc, enforce,\n"
-		    "                       netpol, lb, observe, or all (default: the\n"
-		    "                       default-on modules)\n"
-		    "\n"
-		    "Environment:\n"
-		    "  BPFLAB_RUN_DIR       use another run directory than /run/bpflab\n"
-		    "\n"
-		    "Exit status: 0 after a clean stop; 1 if it could not start (another\n"
-		    "engine holds the lock, a hook failed to load); 4 if not root.\n",
-	    .run = run_engine, .needs_root = true, .order = 10);
+CLI_COMMAND(
+	engine, .name = "engine", .alias = "up",
+	.summary =
+		"run the engine (one per host) in the foreground or as a daemon",
+	.usage =
+		"Usage: bpflab engine [--daemon] [--modules LIST]\n"
+		"\n"
+		"Run bpflab's engine: it takes the host lock in /run/bpflab, mounts\n"
+		"bpffs and tracefs if they are missing, loads the kernel modules,\n"
+		"consumes every ring buffer in one loop, and serves the control\n"
+		"socket /run/bpflab/engine.sock that other verbs and subscribers use.\n"
+		"Everything it creates is journaled; Ctrl-C (or `bpflab down`) removes\n"
+		"it, and the next start after a crash removes what a crash left.\n"
+		"\n"
+		"Options:\n"
+		"  -d, --daemon         detach; return once the socket answers. Logs go\n"
+		"                       to /var/log/bpflab/bpflab.log.\n"
+		"  -m, --modules LIST   comma-separated modules to load: proc, enforce,\n"
+		"                       netpol, lb, observe, or all (default: the\n"
+		"                       default-on modules)\n"
+		"\n"
+		"Environment:\n"
+		"  BPFLAB_RUN_DIR       use another run directory than /run/bpflab\n"
+		"\n"
+		"Exit status: 0 after a clean stop; 1 if it could not start (another\n"
+		"engine holds the lock, a hook failed to load); 4 if not root.\n",
+	.run = run_engine, .needs_root = true, .order = 10);

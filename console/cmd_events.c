@@ -108,7 +108,8 @@ static int stream_remote(struct events_opts *o)
 	jw_key(&w, "filter");
 	event_filter__to_json(&o->filter, &w);
 	jw_obj_end(&w);
-	if (!jw_str(&w) || write(fd, w.buf, w.len) < 0 || write(fd, "\n", 1) < 0) {
+	if (!jw_str(&w) || write(fd, w.buf, w.len) < 0 ||
+	    write(fd, "\n", 1) < 0) {
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -169,17 +170,21 @@ static int run_events(int argc, char **argv)
 	struct events_opts o = {};
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "o:t:p:b:s:c:T:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:t:p:b:s:c:T:", opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'o':
-			if (strcmp(optarg, "json") && strcmp(optarg, "compact")) {
-				fprintf(stderr, "bpflab events: -o takes json or compact\n");
+			if (strcmp(optarg, "json") &&
+			    strcmp(optarg, "compact")) {
+				fprintf(stderr,
+					"bpflab events: -o takes json or compact\n");
 				return EXIT_USAGE;
 			}
 			o.compact = !strcmp(optarg, "compact");
 			break;
 		case 't':
-			for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ","))
+			for (char *t = strtok(optarg, ","); t;
+			     t = strtok(NULL, ","))
 				if (event_filter__add_type(&o.filter, t)) {
 					fprintf(stderr,
 						"bpflab events: unknown event type '%s' (exec, exit, kprobe, tracepoint, lsm, flow, l7, lb)\n",
@@ -191,17 +196,20 @@ static int run_events(int argc, char **argv)
 			o.filter.pid = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
 		case 'b':
-			snprintf(o.filter.binary, sizeof(o.filter.binary), "%s", optarg);
+			snprintf(o.filter.binary, sizeof(o.filter.binary), "%s",
+				 optarg);
 			break;
 		case 's':
-			snprintf(o.filter.sandbox, sizeof(o.filter.sandbox), "%s", optarg);
+			snprintf(o.filter.sandbox, sizeof(o.filter.sandbox),
+				 "%s", optarg);
 			break;
 		case 'c':
 			o.max_count = strtol(optarg, NULL, 10);
 			break;
 		case 'T':
 			if (parse_duration_ns(optarg, &o.timeout_ns)) {
-				fprintf(stderr, "bpflab events: bad --timeout '%s' (e.g. 5s, 200ms)\n",
+				fprintf(stderr,
+					"bpflab events: bad --timeout '%s' (e.g. 5s, 200ms)\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -219,35 +227,37 @@ static int run_events(int argc, char **argv)
 	return stream_local(&o);
 }
 
-CLI_COMMAND(events, .name = "events", .alias = "getevents",
-	    .summary = "stream process and enforcement events (Tetragon JSON or compact)",
-	    .usage =
-		    "Usage: bpflab events [-o json|compact] [--type T[,T]] [--pid PID]\n"
-		    "                     [--binary PATH] [--sandbox NAME] [--count N]\n"
-		    "                     [--timeout DURATION]\n"
-		    "\n"
-		    "Stream events as `tetra getevents` does: one JSON object per line with\n"
-		    "one event key (process_exec, process_exit, process_kprobe, ...), plus\n"
-		    "node_name and time. Every process carries exec_id, pid, uid, cwd,\n"
-		    "binary, arguments, start_time and parent_exec_id; every event carries\n"
-		    "its parent and ancestors (oldest last), and the sandbox it ran in.\n"
-		    "With an engine running, it subscribes over /run/bpflab/engine.sock;\n"
-		    "with none, it runs one in this process (proc module only) until\n"
-		    "stopped.\n"
-		    "\n"
-		    "Options:\n"
-		    "  -o, --output FMT     json (default) or compact (`tetra -o compact`)\n"
-		    "  -t, --type T         only these types: exec, exit, kprobe, tracepoint,\n"
-		    "                       lsm, flow, l7, lb (also PROCESS_EXEC, process_exec)\n"
-		    "  -p, --pid PID        only events of PID or its descendants\n"
-		    "  -b, --binary PATH    only this binary (a path), or binaries whose path\n"
-		    "                       contains the word\n"
-		    "  -s, --sandbox NAME   only events from this sandbox (host: none)\n"
-		    "  -c, --count N        stop after N events\n"
-		    "  -T, --timeout D      stop after D (5s, 200ms, 1m)\n"
-		    "\n"
-		    "Examples:\n"
-		    "  bpflab events -o compact\n"
-		    "  bpflab events --type exec,exit --binary /bin/true\n"
-		    "  bpflab events --sandbox victim --type kprobe | jq .\n",
-	    .run = run_events, .needs_root = true, .order = 20);
+CLI_COMMAND(
+	events, .name = "events", .alias = "getevents",
+	.summary =
+		"stream process and enforcement events (Tetragon JSON or compact)",
+	.usage =
+		"Usage: bpflab events [-o json|compact] [--type T[,T]] [--pid PID]\n"
+		"                     [--binary PATH] [--sandbox NAME] [--count N]\n"
+		"                     [--timeout DURATION]\n"
+		"\n"
+		"Stream events as `tetra getevents` does: one JSON object per line with\n"
+		"one event key (process_exec, process_exit, process_kprobe, ...), plus\n"
+		"node_name and time. Every process carries exec_id, pid, uid, cwd,\n"
+		"binary, arguments, start_time and parent_exec_id; every event carries\n"
+		"its parent and ancestors (oldest last), and the sandbox it ran in.\n"
+		"With an engine running, it subscribes over /run/bpflab/engine.sock;\n"
+		"with none, it runs one in this process (proc module only) until\n"
+		"stopped.\n"
+		"\n"
+		"Options:\n"
+		"  -o, --output FMT     json (default) or compact (`tetra -o compact`)\n"
+		"  -t, --type T         only these types: exec, exit, kprobe, tracepoint,\n"
+		"                       lsm, flow, l7, lb (also PROCESS_EXEC, process_exec)\n"
+		"  -p, --pid PID        only events of PID or its descendants\n"
+		"  -b, --binary PATH    only this binary (a path), or binaries whose path\n"
+		"                       contains the word\n"
+		"  -s, --sandbox NAME   only events from this sandbox (host: none)\n"
+		"  -c, --count N        stop after N events\n"
+		"  -T, --timeout D      stop after D (5s, 200ms, 1m)\n"
+		"\n"
+		"Examples:\n"
+		"  bpflab events -o compact\n"
+		"  bpflab events --type exec,exit --binary /bin/true\n"
+		"  bpflab events --sandbox victim --type kprobe | jq .\n",
+	.run = run_events, .needs_root = true, .order = 20);

@@ -95,7 +95,8 @@ static int do_apply(int argc, char **argv)
 	int rc = EXIT_OK, nfiles = argc - 2;
 
 	if (nfiles < 1 || nfiles > MAX_FILES) {
-		fprintf(stderr, "Usage: bpflab policy apply FILE... (1 to %d files)\n",
+		fprintf(stderr,
+			"Usage: bpflab policy apply FILE... (1 to %d files)\n",
 			MAX_FILES);
 		return EXIT_USAGE;
 	}
@@ -116,7 +117,8 @@ static int do_apply(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (engine_client_ensure_daemon()) {
-		fprintf(stderr, "bpflab policy apply: no engine, and none could be started\n");
+		fprintf(stderr,
+			"bpflab policy apply: no engine, and none could be started\n");
 		return EXIT_FAIL;
 	}
 	jw_init(&w);
@@ -128,7 +130,8 @@ static int do_apply(int argc, char **argv)
 		char *text = NULL;
 
 		if (read_all(argv[i], &text)) {
-			fprintf(stderr, "bpflab policy apply: %s: unreadable\n", argv[i]);
+			fprintf(stderr, "bpflab policy apply: %s: unreadable\n",
+				argv[i]);
 			rc = EXIT_USAGE;
 			break;
 		}
@@ -147,7 +150,8 @@ static int do_apply(int argc, char **argv)
 	if (!rc && json_object_object_get_ex(rep, "applied", &names))
 		for (size_t i = 0; i < json_object_array_length(names); i++)
 			printf("policy %s applied\n",
-			       json_object_get_string(json_object_array_get_idx(names, i)));
+			       json_object_get_string(
+				       json_object_array_get_idx(names, i)));
 	json_object_put(rep);
 	jw_free(&w);
 	return rc;
@@ -180,7 +184,9 @@ static long long jint(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+	return json_object_object_get_ex(o, key, &v) ?
+		       json_object_get_int64(v) :
+		       0;
 }
 
 static const char *human_bytes(long long b, char *buf, size_t size)
@@ -211,21 +217,26 @@ static int do_list(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(
+				       rep, JSON_C_TO_STRING_PLAIN));
 		json_object_put(rep);
 		return EXIT_OK;
 	}
-	printf("%-24s %-8s %-8s %6s %8s %9s %9s %14s\n", "NAME", "STATE", "MODE",
-	       "HOOKS", "NPOST", "NENFORCE", "NMONITOR", "KERNEL-MEMORY");
+	printf("%-24s %-8s %-8s %6s %8s %9s %9s %14s\n", "NAME", "STATE",
+	       "MODE", "HOOKS", "NPOST", "NENFORCE", "NMONITOR",
+	       "KERNEL-MEMORY");
 	json_object_object_get_ex(rep, "policies", &pols);
 	for (size_t i = 0; pols && i < json_object_array_length(pols); i++) {
 		struct json_object *p = json_object_array_get_idx(pols, i);
 		char mem[32];
 
 		printf("%-24s %-8s %-8s %6lld %8lld %9lld %9lld %14s\n",
-		       json_object_get_string(json_object_object_get(p, "name")),
-		       json_object_get_string(json_object_object_get(p, "state")),
-		       json_object_get_string(json_object_object_get(p, "mode")),
+		       json_object_get_string(
+			       json_object_object_get(p, "name")),
+		       json_object_get_string(
+			       json_object_object_get(p, "state")),
+		       json_object_get_string(
+			       json_object_object_get(p, "mode")),
 		       jint(p, "hooks"), jint(p, "npost"), jint(p, "nenforce"),
 		       jint(p, "nmonitor"),
 		       human_bytes(jint(p, "kernel_memory"), mem, sizeof(mem)));
@@ -285,31 +296,33 @@ static int run_policy(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-CLI_COMMAND(policy, .name = "policy",
-	    .summary = "apply, list, delete and explain TracingPolicies",
-	    .usage = "Usage: bpflab policy apply FILE...\n"
-		     "       bpflab policy delete NAME\n"
-		     "       bpflab policy list [--json]\n"
-		     "       bpflab policy explain FILE...\n"
-		     "\n"
-		     "Runtime enforcement with Tetragon TracingPolicy files\n"
-		     "(cilium.io/v1alpha1; the supported subset is in\n"
-		     "docs/policies.md).\n"
-		     "\n"
-		     "apply     Parse and validate every FILE here first: an error\n"
-		     "          prints FILE:LINE:COL and exits 2 with nothing\n"
-		     "          changed. Then the engine (started in the\n"
-		     "          background if none runs) applies all files in one\n"
-		     "          step; a policy with the same metadata.name is\n"
-		     "          replaced. Policies live as long as the engine.\n"
-		     "delete    Remove the policy NAME.\n"
-		     "list      NAME STATE MODE HOOKS NPOST NENFORCE NMONITOR\n"
-		     "          KERNEL-MEMORY, as `tetra tracingpolicy list`, then\n"
-		     "          kill latency (syscall entry to death) and leases.\n"
-		     "explain   For each hook: the mechanism used on this host\n"
-		     "          (deny, kill-before-effect, post) and what it\n"
-		     "          cannot cover. Needs no engine.\n"
-		     "\n"
-		     "Exit status: 0 done, 1 the engine refused or failed,\n"
-		     "2 bad arguments or an invalid policy, 4 not root.\n",
-	    .run = run_policy, .needs_root = false, .order = 30);
+CLI_COMMAND(
+	policy, .name = "policy",
+	.summary = "apply, list, delete and explain TracingPolicies",
+	.usage =
+		"Usage: bpflab policy apply FILE...\n"
+		"       bpflab policy delete NAME\n"
+		"       bpflab policy list [--json]\n"
+		"       bpflab policy explain FILE...\n"
+		"\n"
+		"Runtime enforcement with Tetragon TracingPolicy files\n"
+		"(cilium.io/v1alpha1; the supported subset is in\n"
+		"docs/policies.md).\n"
+		"\n"
+		"apply     Parse and validate every FILE here first: an error\n"
+		"          prints FILE:LINE:COL and exits 2 with nothing\n"
+		"          changed. Then the engine (started in the\n"
+		"          background if none runs) applies all files in one\n"
+		"          step; a policy with the same metadata.name is\n"
+		"          replaced. Policies live as long as the engine.\n"
+		"delete    Remove the policy NAME.\n"
+		"list      NAME STATE MODE HOOKS NPOST NENFORCE NMONITOR\n"
+		"          KERNEL-MEMORY, as `tetra tracingpolicy list`, then\n"
+		"          kill latency (syscall entry to death) and leases.\n"
+		"explain   For each hook: the mechanism used on this host\n"
+		"          (deny, kill-before-effect, post) and what it\n"
+		"          cannot cover. Needs no engine.\n"
+		"\n"
+		"Exit status: 0 done, 1 the engine refused or failed,\n"
+		"2 bad arguments or an invalid policy, 4 not root.\n",
+	.run = run_policy, .needs_root = false, .order = 30);

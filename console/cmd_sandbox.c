@@ -57,10 +57,12 @@ static int sandbox_cmd_run(int argc, char **argv)
 		case 'l':
 			err = sandbox_add_label(&sb, optarg);
 			if (err) {
-				fprintf(stderr, "bpflab sandbox run: bad label '%s': %s\n",
+				fprintf(stderr,
+					"bpflab sandbox run: bad label '%s': %s\n",
 					optarg,
-					err == -E2BIG ? "too many labels" :
-							"want KEY=VALUE (bpflab.* is reserved)");
+					err == -E2BIG ?
+						"too many labels" :
+						"want KEY=VALUE (bpflab.* is reserved)");
 				return EXIT_USAGE;
 			}
 			break;
@@ -73,7 +75,8 @@ static int sandbox_cmd_run(int argc, char **argv)
 			 * belong to an unmapped uid, so writes fail with
 			 * EOVERFLOW until the base is built id-shifted.
 			 */
-			fprintf(stderr, "bpflab sandbox run: --userns is not supported yet\n");
+			fprintf(stderr,
+				"bpflab sandbox run: --userns is not supported yet\n");
 			return EXIT_UNSUPPORTED;
 		default:
 			return EXIT_USAGE;
@@ -92,19 +95,21 @@ static int sandbox_cmd_run(int argc, char **argv)
 	}
 	snprintf(sb.name, sizeof(sb.name), "%s", argv[optind++]);
 	if (!sandbox_ops_find(sb.kind)) {
-		fprintf(stderr, "bpflab sandbox run: unknown kind '%s' (known: %s)\n",
+		fprintf(stderr,
+			"bpflab sandbox run: unknown kind '%s' (known: %s)\n",
 			sb.kind, sandbox_kinds());
 		return EXIT_USAGE;
 	}
 	if (optind < argc && strcmp(argv[optind], "--")) {
-		fprintf(stderr, "bpflab sandbox run: put the command after '--'\n");
+		fprintf(stderr,
+			"bpflab sandbox run: put the command after '--'\n");
 		return EXIT_USAGE;
 	}
 	err = sandbox_run(&sb);
 	if (err)
 		return err == -EEXIST || err == -EINVAL ? EXIT_USAGE :
-		       err == -EOPNOTSUPP	      ? EXIT_UNSUPPORTED :
-							EXIT_FAIL;
+		       err == -EOPNOTSUPP		? EXIT_UNSUPPORTED :
+							  EXIT_FAIL;
 	if (optind + 1 < argc)
 		return exec_in(&sb, argv + optind + 1);
 	printf("%s\n", sb.name);
@@ -130,7 +135,8 @@ static int sandbox_cmd_list(int argc, char **argv)
 	struct jw w;
 
 	if (argc > 1 && !json) {
-		fprintf(stderr, "bpflab sandbox list: unknown option '%s'\n", argv[1]);
+		fprintf(stderr, "bpflab sandbox list: unknown option '%s'\n",
+			argv[1]);
 		return EXIT_USAGE;
 	}
 	err = sandbox_list(&v, &n);
@@ -147,8 +153,8 @@ static int sandbox_cmd_list(int argc, char **argv)
 		printf("%s\n", jw_str(&w) ?: "[]");
 		jw_free(&w);
 	} else {
-		printf("%-20s %-10s %-8s %-10s %-8s %s\n", "NAME", "KIND", "PID",
-		       "CGROUP-ID", "STATE", "LABELS");
+		printf("%-20s %-10s %-8s %-10s %-8s %s\n", "NAME", "KIND",
+		       "PID", "CGROUP-ID", "STATE", "LABELS");
 		for (int i = 0; i < n; i++) {
 			print_labels(&v[i], labels, sizeof(labels));
 			printf("%-20s %-10s %-8d %-10llu %-8s %s\n", v[i].name,
@@ -168,12 +174,14 @@ static int sandbox_cmd_exec(int argc, char **argv)
 	int err;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "bpflab sandbox exec: want NAME -- CMD [ARGS...]\n");
+		fprintf(stderr,
+			"bpflab sandbox exec: want NAME -- CMD [ARGS...]\n");
 		return EXIT_USAGE;
 	}
 	err = sandbox_load(argv[1], &sb);
 	if (err || !sandbox_alive(&sb)) {
-		fprintf(stderr, "bpflab sandbox exec: no running sandbox '%s'\n",
+		fprintf(stderr,
+			"bpflab sandbox exec: no running sandbox '%s'\n",
 			argv[1]);
 		return EXIT_USAGE;
 	}
@@ -243,38 +251,40 @@ static int run_sandbox(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-CLI_COMMAND(sandbox, .name = "sandbox", .summary = "run, list, enter and remove lab sandboxes",
-	    .usage =
-		    "Usage: bpflab sandbox run [--kind KIND] [--label KEY=VALUE]... [--privileged]\n"
-		    "                          [--userns] NAME [-- CMD [ARGS...]]\n"
-		    "       bpflab sandbox list [--json]\n"
-		    "       bpflab sandbox exec NAME -- CMD [ARGS...]\n"
-		    "       bpflab sandbox rm NAME|--all\n"
-		    "\n"
-		    "A sandbox is a set of namespaces (pid, mount, net, uts, ipc, cgroup), its own\n"
-		    "cgroup v2 directory /sys/fs/cgroup/unified/bpflab/NAME and a copy-on-write\n"
-		    "busybox root file system. It keeps running after the command returns, until\n"
-		    "`sandbox rm`. Events from it carry its name (the cgroup id maps to it).\n"
-		    "\n"
-		    "run      create and start NAME (a-z, 0-9, '-'); with CMD, also run CMD in it\n"
-		    "         and exit with CMD's status\n"
-		    "list     NAME, KIND, PID (host pid of its init), CGROUP-ID, STATE, LABELS\n"
-		    "exec     run CMD inside NAME with this terminal's stdio; exits with CMD's\n"
-		    "         status, or 128+N when a signal N killed it\n"
-		    "rm       stop NAME (every process in its cgroup) and remove all it made\n"
-		    "\n"
-		    "Options:\n"
-		    "  -k, --kind KIND        ns (default): bpflab's own namespace launcher;\n"
-		    "                         runc: a generated OCI bundle run by runc;\n"
-		    "                         containerd: bpflab's private containerd and a\n"
-		    "                         locally imported image (vm: not yet)\n"
-		    "  -l, --label KEY=VALUE  a user label; bpflab.name and bpflab.kind are added\n"
-		    "  -p, --privileged       keep every capability, the host's /dev, a writable\n"
-		    "                         cgroup2 mount and sysfs: for container-escape drills\n"
-		    "  -u, --userns           (reserved) map root to uid 100000 on the host;\n"
-		    "                         refused for now, exit 5\n"
-		    "      --json             (list) one JSON array\n"
-		    "\n"
-		    "State: $BPFLAB_RUN_DIR/sandboxes/NAME.json (default /run/bpflab). Base root\n"
-		    "file system: /var/lib/bpflab/rootfs/busybox, built once from busybox-static.\n",
-	    .run = run_sandbox, .needs_root = true, .order = 60);
+CLI_COMMAND(
+	sandbox, .name = "sandbox",
+	.summary = "run, list, enter and remove lab sandboxes",
+	.usage =
+		"Usage: bpflab sandbox run [--kind KIND] [--label KEY=VALUE]... [--privileged]\n"
+		"                          [--userns] NAME [-- CMD [ARGS...]]\n"
+		"       bpflab sandbox list [--json]\n"
+		"       bpflab sandbox exec NAME -- CMD [ARGS...]\n"
+		"       bpflab sandbox rm NAME|--all\n"
+		"\n"
+		"A sandbox is a set of namespaces (pid, mount, net, uts, ipc, cgroup), its own\n"
+		"cgroup v2 directory /sys/fs/cgroup/unified/bpflab/NAME and a copy-on-write\n"
+		"busybox root file system. It keeps running after the command returns, until\n"
+		"`sandbox rm`. Events from it carry its name (the cgroup id maps to it).\n"
+		"\n"
+		"run      create and start NAME (a-z, 0-9, '-'); with CMD, also run CMD in it\n"
+		"         and exit with CMD's status\n"
+		"list     NAME, KIND, PID (host pid of its init), CGROUP-ID, STATE, LABELS\n"
+		"exec     run CMD inside NAME with this terminal's stdio; exits with CMD's\n"
+		"         status, or 128+N when a signal N killed it\n"
+		"rm       stop NAME (every process in its cgroup) and remove all it made\n"
+		"\n"
+		"Options:\n"
+		"  -k, --kind KIND        ns (default): bpflab's own namespace launcher;\n"
+		"                         runc: a generated OCI bundle run by runc;\n"
+		"                         containerd: bpflab's private containerd and a\n"
+		"                         locally imported image (vm: not yet)\n"
+		"  -l, --label KEY=VALUE  a user label; bpflab.name and bpflab.kind are added\n"
+		"  -p, --privileged       keep every capability, the host's /dev, a writable\n"
+		"                         cgroup2 mount and sysfs: for container-escape drills\n"
+		"  -u, --userns           (reserved) map root to uid 100000 on the host;\n"
+		"                         refused for now, exit 5\n"
+		"      --json             (list) one JSON array\n"
+		"\n"
+		"State: $BPFLAB_RUN_DIR/sandboxes/NAME.json (default /run/bpflab). Base root\n"
+		"file system: /var/lib/bpflab/rootfs/busybox, built once from busybox-static.\n",
+	.run = run_sandbox, .needs_root = true, .order = 60);

@@ -27,7 +27,8 @@ static int scenario_cmd_list(int argc, char **argv)
 
 	err = scenario_list(&v, &n);
 	if (err) {
-		fprintf(stderr, "bpflab scenario list: no scenario directory (set BPFLAB_SCENARIOS)\n");
+		fprintf(stderr,
+			"bpflab scenario list: no scenario directory (set BPFLAB_SCENARIOS)\n");
 		return EXIT_FAIL;
 	}
 	if (json) {
@@ -75,8 +76,10 @@ static int scenario_cmd_run(int argc, char **argv)
 			so.kind = optarg;
 			break;
 		case 'm':
-			if (strcmp(optarg, "enforce") && strcmp(optarg, "monitor")) {
-				fprintf(stderr, "bpflab scenario run: --mode is enforce or monitor\n");
+			if (strcmp(optarg, "enforce") &&
+			    strcmp(optarg, "monitor")) {
+				fprintf(stderr,
+					"bpflab scenario run: --mode is enforce or monitor\n");
 				return EXIT_USAGE;
 			}
 			so.mode = optarg;
@@ -92,17 +95,20 @@ static int scenario_cmd_run(int argc, char **argv)
 		}
 	}
 	if (all == (optind < argc) || optind + 1 < argc) {
-		fprintf(stderr, "bpflab scenario run: give one NAME or --all\n");
+		fprintf(stderr,
+			"bpflab scenario run: give one NAME or --all\n");
 		return EXIT_USAGE;
 	}
 	so.quiet = json;
 	if (all) {
 		if (scenario_list(&list, &n)) {
-			fprintf(stderr, "bpflab scenario run: no scenario directory\n");
+			fprintf(stderr,
+				"bpflab scenario run: no scenario directory\n");
 			return EXIT_FAIL;
 		}
 	} else if (scenario_find(argv[optind], path, sizeof(path))) {
-		fprintf(stderr, "bpflab scenario run: no scenario '%s' (see `bpflab scenario list`)\n",
+		fprintf(stderr,
+			"bpflab scenario run: no scenario '%s' (see `bpflab scenario list`)\n",
 			argv[optind]);
 		return EXIT_USAGE;
 	}
@@ -142,7 +148,8 @@ static int run_scenario(int argc, char **argv)
 	if (!strcmp(sub, "list") || !strcmp(sub, "ls"))
 		return scenario_cmd_list(argc - 1, argv + 1);
 	if (strcmp(sub, "run")) {
-		fprintf(stderr, "bpflab scenario: unknown subcommand '%s'\n", sub);
+		fprintf(stderr, "bpflab scenario: unknown subcommand '%s'\n",
+			sub);
 		return EXIT_USAGE;
 	}
 	if ((rc = cli_require_root("scenario")))
@@ -152,31 +159,33 @@ static int run_scenario(int argc, char **argv)
 	return scenario_cmd_run(argc - 1, argv + 1);
 }
 
-CLI_COMMAND(scenario, .name = "scenario", .summary = "run attack scenarios against the live policies",
-	    .usage =
-		    "Usage: bpflab scenario list [--json]\n"
-		    "       bpflab scenario run NAME|FILE.lua [--sandbox KIND] [--mode enforce|monitor] [--json]\n"
-		    "       bpflab scenario run --all [--sandbox KIND] [--mode enforce|monitor] [--json]\n"
-		    "\n"
-		    "A scenario is a Lua 5.4 script (scenarios/NAME.lua) that starts sandboxes,\n"
-		    "applies policies through the engine, attacks for real and then checks the\n"
-		    "outcome on disk and on the wire, plus the engine's events.\n"
-		    "\n"
-		    "Verdicts: PASS every expectation held; FAIL one did not (in enforce mode the\n"
-		    "attack was not stopped); ERROR the script or the lab broke (syntax or runtime\n"
-		    "error, instruction or memory limit, Ctrl-C, no engine, unknown sandbox kind).\n"
-		    "Evidence per check: the process's fate (signal, exit), the engine event, the\n"
-		    "sha256 and size of a file before and after, connections seen by the C2.\n"
-		    "Teardown always runs: sandboxes, listeners and policies are removed.\n"
-		    "\n"
-		    "Options:\n"
-		    "  -s, --sandbox KIND   sandbox kind for lab.sandbox (default ns)\n"
-		    "  -m, --mode MODE      enforce (default): the attack must be stopped;\n"
-		    "                       monitor: the policy only reports, the attack succeeds\n"
-		    "                       and must be seen\n"
-		    "  -j, --json           one JSON report (an array with --all), no narration\n"
-		    "  -a, --all            every scenario in the directory\n"
-		    "\n"
-		    "Environment: BPFLAB_SCENARIOS overrides the scenario directory.\n"
-		    "Exit status: 0 PASS, 1 FAIL, 2 bad usage, 3 ERROR, 4 not root.\n",
-	    .run = run_scenario, .needs_root = true, .order = 61);
+CLI_COMMAND(
+	scenario, .name = "scenario",
+	.summary = "run attack scenarios against the live policies",
+	.usage =
+		"Usage: bpflab scenario list [--json]\n"
+		"       bpflab scenario run NAME|FILE.lua [--sandbox KIND] [--mode enforce|monitor] [--json]\n"
+		"       bpflab scenario run --all [--sandbox KIND] [--mode enforce|monitor] [--json]\n"
+		"\n"
+		"A scenario is a Lua 5.4 script (scenarios/NAME.lua) that starts sandboxes,\n"
+		"applies policies through the engine, attacks for real and then checks the\n"
+		"outcome on disk and on the wire, plus the engine's events.\n"
+		"\n"
+		"Verdicts: PASS every expectation held; FAIL one did not (in enforce mode the\n"
+		"attack was not stopped); ERROR the script or the lab broke (syntax or runtime\n"
+		"error, instruction or memory limit, Ctrl-C, no engine, unknown sandbox kind).\n"
+		"Evidence per check: the process's fate (signal, exit), the engine event, the\n"
+		"sha256 and size of a file before and after, connections seen by the C2.\n"
+		"Teardown always runs: sandboxes, listeners and policies are removed.\n"
+		"\n"
+		"Options:\n"
+		"  -s, --sandbox KIND   sandbox kind for lab.sandbox (default ns)\n"
+		"  -m, --mode MODE      enforce (default): the attack must be stopped;\n"
+		"                       monitor: the policy only reports, the attack succeeds\n"
+		"                       and must be seen\n"
+		"  -j, --json           one JSON report (an array with --all), no narration\n"
+		"  -a, --all            every scenario in the directory\n"
+		"\n"
+		"Environment: BPFLAB_SCENARIOS overrides the scenario directory.\n"
+		"Exit status: 0 PASS, 1 FAIL, 2 bad usage, 3 ERROR, 4 not root.\n",
+	.run = run_scenario, .needs_root = true, .order = 61);

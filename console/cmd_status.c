@@ -83,21 +83,25 @@ static int run_status(int argc, char **argv)
 	       json_object_get_string(json_object_object_get(st, "uptime_s")),
 	       json_object_get_string(json_object_object_get(st, "events")),
 	       json_object_get_string(json_object_object_get(st, "processes")),
-	       json_object_get_string(json_object_object_get(st, "subscribers")),
-	       json_object_get_string(json_object_object_get(st, "subscriber_drops")));
+	       json_object_get_string(
+		       json_object_object_get(st, "subscribers")),
+	       json_object_get_string(
+		       json_object_object_get(st, "subscriber_drops")));
 	print_modules(st);
 	print_journal();
 	json_object_put(st);
 	return EXIT_OK;
 }
 
-CLI_COMMAND(status, .name = "status",
-	    .summary = "show the engine, its modules, lost events and the journal",
-	    .usage = "Usage: bpflab status [--json]\n"
-		     "\n"
-		     "Show whether an engine is running, its modules with events\n"
-		     "emitted, lost (ring buffer full) and helper errors, and every\n"
-		     "resource the journal holds.\n"
-		     "\n"
-		     "Exit status: 0 if an engine is running, 1 if not.\n",
-	    .run = run_status, .needs_root = true, .order = 12);
+CLI_COMMAND(
+	status, .name = "status",
+	.summary = "show the engine, its modules, lost events and the journal",
+	.usage =
+		"Usage: bpflab status [--json]\n"
+		"\n"
+		"Show whether an engine is running, its modules with events\n"
+		"emitted, lost (ring buffer full) and helper errors, and every\n"
+		"resource the journal holds.\n"
+		"\n"
+		"Exit status: 0 if an engine is running, 1 if not.\n",
+	.run = run_status, .needs_root = true, .order = 12);

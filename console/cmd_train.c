@@ -112,7 +112,8 @@ static int run_train(int argc, char **argv)
 	if ((rc = cli_require_root("train")))
 		return rc;
 	if (scenario_find(argv[optind], script, sizeof(script))) {
-		fprintf(stderr, "bpflab train: no scenario '%s'\n", argv[optind]);
+		fprintf(stderr, "bpflab train: no scenario '%s'\n",
+			argv[optind]);
 		return EXIT_USAGE;
 	}
 	snprintf(dir, sizeof(dir), "%s", script);
@@ -144,13 +145,15 @@ static int run_train(int argc, char **argv)
 	so.mode = "monitor";
 	v = run(script, &so);
 	if (v == SCENARIO_ERROR) {
-		fprintf(stderr, "bpflab train: the lab could not run the attack\n");
+		fprintf(stderr,
+			"bpflab train: the lab could not run the attack\n");
 		return 3;
 	}
 	printf("\nStep 2 of 3: make the policy stop it: %s\n", work);
 	if (!no_edit) {
 		if (edit(work)) {
-			fprintf(stderr, "bpflab train: the editor failed; your file is %s\n",
+			fprintf(stderr,
+				"bpflab train: the editor failed; your file is %s\n",
 				work);
 			return EXIT_FAIL;
 		}
@@ -167,28 +170,31 @@ static int run_train(int argc, char **argv)
 	       v == SCENARIO_FAIL ? "NOT YET" : "ERROR");
 	if (read_file(hint, text, sizeof(text)) > 0)
 		printf("Hint:\n%s", text);
-	printf("Edit %s and run `bpflab train %s` again.\n", work, argv[optind]);
+	printf("Edit %s and run `bpflab train %s` again.\n", work,
+	       argv[optind]);
 	return v == SCENARIO_FAIL ? EXIT_FAIL : 3;
 }
 
-CLI_COMMAND(train, .name = "train", .summary = "a scenario as an exercise: fix the policy, get graded",
-	    .usage =
-		    "Usage: bpflab train NAME [--sandbox KIND] [--policy FILE] [--no-edit]\n"
-		    "\n"
-		    "Turns scenario NAME into an exercise in three steps:\n"
-		    "  1. the attack runs with the reference policy in monitor mode: it\n"
-		    "     succeeds, and the engine reports it;\n"
-		    "  2. your copy of the exercise's starter policy (scenarios/training/\n"
-		    "     NAME.yaml, which does not stop the attack) opens in $EDITOR;\n"
-		    "  3. the attack runs again in enforce mode against your file; PASSED\n"
-		    "     when it is stopped, else a hint.\n"
-		    "Your copy is kept in $BPFLAB_RUN_DIR/train/NAME.yaml between attempts.\n"
-		    "Exercises: passwd-write, c2-connect, container-escape.\n"
-		    "\n"
-		    "Options:\n"
-		    "  -s, --sandbox KIND  sandbox kind for the attack (default ns)\n"
-		    "  -p, --policy FILE   grade FILE (copied from the starter if missing)\n"
-		    "  -n, --no-edit       do not open an editor: grade the file as it is\n"
-		    "\n"
-		    "Exit status: 0 PASSED, 1 not yet, 2 usage, 3 the lab broke.\n",
-	    .run = run_train, .needs_root = true, .order = 63);
+CLI_COMMAND(
+	train, .name = "train",
+	.summary = "a scenario as an exercise: fix the policy, get graded",
+	.usage =
+		"Usage: bpflab train NAME [--sandbox KIND] [--policy FILE] [--no-edit]\n"
+		"\n"
+		"Turns scenario NAME into an exercise in three steps:\n"
+		"  1. the attack runs with the reference policy in monitor mode: it\n"
+		"     succeeds, and the engine reports it;\n"
+		"  2. your copy of the exercise's starter policy (scenarios/training/\n"
+		"     NAME.yaml, which does not stop the attack) opens in $EDITOR;\n"
+		"  3. the attack runs again in enforce mode against your file; PASSED\n"
+		"     when it is stopped, else a hint.\n"
+		"Your copy is kept in $BPFLAB_RUN_DIR/train/NAME.yaml between attempts.\n"
+		"Exercises: passwd-write, c2-connect, container-escape.\n"
+		"\n"
+		"Options:\n"
+		"  -s, --sandbox KIND  sandbox kind for the attack (default ns)\n"
+		"  -p, --policy FILE   grade FILE (copied from the starter if missing)\n"
+		"  -n, --no-edit       do not open an editor: grade the file as it is\n"
+		"\n"
+		"Exit status: 0 PASSED, 1 not yet, 2 usage, 3 the lab broke.\n",
+	.run = run_train, .needs_root = true, .order = 63);

@@ -87,7 +87,8 @@ int main(int argc, char **argv)
 	}
 	cmd = cli_find(argv[optind]);
 	if (!cmd) {
-		fprintf(stderr, "bpflab: unknown verb '%s'; see bpflab --help\n",
+		fprintf(stderr,
+			"bpflab: unknown verb '%s'; see bpflab --help\n",
 			argv[optind]);
 		return EXIT_USAGE;
 	}

@@ -102,8 +102,8 @@ enum bl_stat {
 	BL_STAT_MAX = 8,
 };
 
-_Static_assert(sizeof(struct bl_exec_event) ==
-		       88 + BL_COMM_LEN + BL_PATH_LEN + BL_CWD_LEN + BL_ARGS_LEN,
+_Static_assert(sizeof(struct bl_exec_event) == 88 + BL_COMM_LEN + BL_PATH_LEN +
+						       BL_CWD_LEN + BL_ARGS_LEN,
 	       "bl_exec_event layout drift");
 _Static_assert(sizeof(struct bl_hdr) == 16, "bl_hdr layout drift");
 _Static_assert(sizeof(struct bl_exit_event) == 48, "bl_exit_event drift");

@@ -38,8 +38,8 @@ static void check_btf(struct doctor_report *r)
 			   BTF_VMLINUX, strerror(errno));
 		return;
 	}
-	doctor_set(r, DC_BTF, DOCTOR_YES, "%s, %u types, %lld KiB",
-		   BTF_VMLINUX, btf__type_cnt(btf), (long long)st.st_size / 1024);
+	doctor_set(r, DC_BTF, DOCTOR_YES, "%s, %u types, %lld KiB", BTF_VMLINUX,
+		   btf__type_cnt(btf), (long long)st.st_size / 1024);
 	btf__free(btf);
 }
 
@@ -67,8 +67,9 @@ static void check_lockdown(struct doctor_report *r)
 	if (!strcmp(open, "none"))
 		doctor_set(r, DC_LOCKDOWN, DOCTOR_YES, "none");
 	else if (!strcmp(open, "integrity"))
-		doctor_set(r, DC_LOCKDOWN, DOCTOR_PARTIAL,
-			   "integrity: bpf_probe_write_user refused, kernel reads allowed");
+		doctor_set(
+			r, DC_LOCKDOWN, DOCTOR_PARTIAL,
+			"integrity: bpf_probe_write_user refused, kernel reads allowed");
 	else
 		doctor_set(r, DC_LOCKDOWN, DOCTOR_NO, "%s", open);
 }
@@ -179,8 +180,10 @@ static void ensure_fs(struct doctor_report *r, enum doctor_check_id id,
 		doctor_set(r, id, DOCTOR_NO, "cannot mount at %s: %s", target,
 			   strerror(-err));
 	else
-		doctor_set(r, id, DOCTOR_YES, "%s %s", was ? "mounted at" :
-			   "mounted by bpflab (journaled) at", target);
+		doctor_set(r, id, DOCTOR_YES, "%s %s",
+			   was ? "mounted at" :
+				 "mounted by bpflab (journaled) at",
+			   target);
 }
 
 void doctor_check_mounts(struct doctor_report *r)

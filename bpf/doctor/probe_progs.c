@@ -108,7 +108,8 @@ static int open_one(struct doctor_bpf **out, const char *prog, pid_t tgid,
 
 	if (!skel)
 		return -errno;
-	bpf_object__for_each_program(p, skel->obj) {
+	bpf_object__for_each_program(p, skel->obj)
+	{
 		bool mine = !strcmp(bpf_program__name(p), prog);
 
 		bpf_program__set_autoload(p, mine);
@@ -162,7 +163,8 @@ static int attach(struct doctor_bpf *skel, const struct prog_probe *pp,
 		break;
 	case HOW_TC:
 	case HOW_XDP:
-		snprintf(a->where, sizeof(a->where), "%s on lo in a private netns",
+		snprintf(a->where, sizeof(a->where),
+			 "%s on lo in a private netns",
 			 pp->how == HOW_TC ? "tc ingress" : "generic XDP");
 		err = doctor_netns_enter(&a->netns, &a->ifindex);
 		if (err)
@@ -243,8 +245,8 @@ static void run_probe(struct doctor_report *r, const struct prog_probe *pp,
 	int err;
 
 	/* hooks outside this process (net, cgroup) see only our own traffic */
-	err = open_one(&skel, pp->prog,
-		       pp->how == HOW_AUTO ? getpid() : 0, false);
+	err = open_one(&skel, pp->prog, pp->how == HOW_AUTO ? getpid() : 0,
+		       false);
 	if (err) {
 		doctor_set(r, pp->id, DOCTOR_NO, "%s: load failed: %s",
 			   pp->prog, load_errstr(err));
@@ -252,8 +254,9 @@ static void run_probe(struct doctor_report *r, const struct prog_probe *pp,
 	}
 	err = attach(skel, pp, env, &a);
 	if (err) {
-		doctor_set(r, pp->id, DOCTOR_NO, "%s loaded; attach to %s failed: %s",
-			   pp->prog, a.where, errstr(err));
+		doctor_set(r, pp->id, DOCTOR_NO,
+			   "%s loaded; attach to %s failed: %s", pp->prog,
+			   a.where, errstr(err));
 		goto out;
 	}
 	err = fire(pp->trigger, env);
@@ -304,17 +307,20 @@ static void probe_ringbuf(struct doctor_report *r)
 	err = doctor_bpf__attach(skel);
 	if (err) {
 		doctor_set(r, DC_RINGBUF, DOCTOR_NO,
-			   "bl_dr_ringbuf loaded; attach failed: %s", errstr(err));
+			   "bl_dr_ringbuf loaded; attach failed: %s",
+			   errstr(err));
 		goto out;
 	}
 	syscall(SYS_getppid);
 	ring_buffer__poll(rb, 100);
 	if (seen)
 		doctor_set(r, DC_RINGBUF, DOCTOR_YES,
-			   "%d record(s) written by bl_dr_ringbuf read back", seen);
+			   "%d record(s) written by bl_dr_ringbuf read back",
+			   seen);
 	else
-		doctor_set(r, DC_RINGBUF, DOCTOR_PARTIAL,
-			   "map created, program attached, no record came back");
+		doctor_set(
+			r, DC_RINGBUF, DOCTOR_PARTIAL,
+			"map created, program attached, no record came back");
 out:
 	ring_buffer__free(rb);
 	doctor_bpf__destroy(skel);
@@ -344,24 +350,28 @@ static void probe_send_signal(struct doctor_report *r)
 			   "bl_dr_signal load failed: %s", load_errstr(err));
 	} else if ((err = doctor_bpf__attach(skel))) {
 		doctor_set(r, DC_SEND_SIGNAL, DOCTOR_NO,
-			   "bl_dr_signal loaded; attach failed: %s", errstr(err));
+			   "bl_dr_signal loaded; attach failed: %s",
+			   errstr(err));
 	}
 	/* released even on failure: it then exits 0 */
 	if (doctor_child_finish(&child, &status) || err)
 		goto out;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGNAL_PROBE_SIG)
-		doctor_set(r, DC_SEND_SIGNAL, DOCTOR_YES,
-			   "child %d died of SIG%s at getppid() (tp/syscalls/sys_enter_getppid)",
-			   (int)child.pid, sigabbrev_np(SIGNAL_PROBE_SIG));
+		doctor_set(
+			r, DC_SEND_SIGNAL, DOCTOR_YES,
+			"child %d died of SIG%s at getppid() (tp/syscalls/sys_enter_getppid)",
+			(int)child.pid, sigabbrev_np(SIGNAL_PROBE_SIG));
 	else if (WIFSIGNALED(status))
 		doctor_set(r, DC_SEND_SIGNAL, DOCTOR_NO,
 			   "child died of SIG%s, not SIG%s",
 			   sigabbrev_np(WTERMSIG(status)),
 			   sigabbrev_np(SIGNAL_PROBE_SIG));
 	else
-		doctor_set(r, DC_SEND_SIGNAL, DOCTOR_NO,
-			   "child survived getppid() (exit %d, program ran %llu time(s))",
-			   WEXITSTATUS(status), (unsigned long long)skel->bss->hits);
+		doctor_set(
+			r, DC_SEND_SIGNAL, DOCTOR_NO,
+			"child survived getppid() (exit %d, program ran %llu time(s))",
+			WEXITSTATUS(status),
+			(unsigned long long)skel->bss->hits);
 out:
 	doctor_bpf__destroy(skel);
 }

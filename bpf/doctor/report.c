@@ -30,7 +30,8 @@ static const struct check_def defs[DOCTOR_NR_CHECKS] = {
 	[DC_LSM_LIST] = { "lsm_list", "LSM list", K, false,
 			  "\"bpf\" is not an active LSM: BPF-LSM hooks cannot run (add lsm=...,bpf to the kernel command line)" },
 	[DC_CGROUP2] = { "cgroup2", "cgroup v2", M, true,
-			 "no cgroup v2 at " BL_CGROUP_ROOT ": no cgroup hooks, no per-sandbox policy" },
+			 "no cgroup v2 at " BL_CGROUP_ROOT
+			 ": no cgroup hooks, no per-sandbox policy" },
 	[DC_BPFFS] = { "bpffs", "bpffs", M, false,
 		       "no bpffs: maps and links cannot be pinned across engine restarts" },
 	[DC_TRACEFS] = { "tracefs", "tracefs", M, false,
@@ -51,7 +52,8 @@ static const struct check_def defs[DOCTOR_NR_CHECKS] = {
 				 "no socket-LB for TCP and no deny-before-connect: services fall back to tc DNAT, connect rules to post" },
 	[DC_CGROUP_SENDMSG4] = { "cgroup_sendmsg4", "cgroup sendmsg4", P, false,
 				 "no socket-LB for UDP: UDP services fall back to tc DNAT" },
-	[DC_CGROUP_SOCK_CREATE] = { "cgroup_sock_create", "cgroup sock_create", P, false,
+	[DC_CGROUP_SOCK_CREATE] = { "cgroup_sock_create", "cgroup sock_create",
+				    P, false,
 				    "socket() cannot be denied per sandbox: socket rules become sigkill at sys_enter_socket" },
 	[DC_CGROUP_DEVICE] = { "cgroup_device", "cgroup device", P, false,
 			       "device access cannot be denied per sandbox: device rules become post only" },
@@ -67,20 +69,28 @@ static const struct check_def defs[DOCTOR_NR_CHECKS] = {
 			     "no sigkill action: rules can only deny (cgroup hooks) or post" },
 	[DC_ENABLE_STATS] = { "enable_stats", "BPF_ENABLE_STATS", P, false,
 			      "no per-program run time: the Programs screen and overhead benchmarks show counts only" },
-	[DC_TOOL_RUNC] = { "runc", "runc", T, false, "no runc sandboxes (own launcher still works)" },
-	[DC_TOOL_CONTAINERD] = { "containerd", "containerd", T, false, "no containerd sandboxes" },
-	[DC_TOOL_LIBVIRTD] = { "libvirtd", "libvirtd", T, false, "no VM sandboxes through libvirt" },
+	[DC_TOOL_RUNC] = { "runc", "runc", T, false,
+			   "no runc sandboxes (own launcher still works)" },
+	[DC_TOOL_CONTAINERD] = { "containerd", "containerd", T, false,
+				 "no containerd sandboxes" },
+	[DC_TOOL_LIBVIRTD] = { "libvirtd", "libvirtd", T, false,
+			       "no VM sandboxes through libvirt" },
 	[DC_TOOL_QEMU] = { "qemu-system-x86_64", "qemu-system-x86_64", T, false,
 			   "no VM sandboxes: BPF-LSM in a guest cannot be shown" },
-	[DC_TOOL_IPTABLES_LEGACY] = { "iptables-legacy", "iptables-legacy", T, false,
+	[DC_TOOL_IPTABLES_LEGACY] = { "iptables-legacy", "iptables-legacy", T,
+				      false,
 				      "no legacy kube-proxy baseline for the LB benchmark" },
 	[DC_TOOL_IPTABLES_NFT] = { "iptables-nft", "iptables-nft", T, false,
 				   "no iptables-nft kube-proxy baseline for the LB benchmark" },
 	[DC_TOOL_NFT] = { "nft", "nft", T, false, "no nftables baseline" },
-	[DC_TOOL_NGINX] = { "nginx", "nginx", T, false, "HTTP workload scenarios and benchmarks skip" },
-	[DC_TOOL_MARIADBD] = { "mariadbd", "mariadbd", T, false, "MySQL L7 scenarios skip" },
-	[DC_TOOL_STRACE] = { "strace", "strace", T, false, "no strace comparison in the lab" },
-	[DC_TOOL_AUDITCTL] = { "auditctl", "auditctl", T, false, "no auditd comparison in the lab" },
+	[DC_TOOL_NGINX] = { "nginx", "nginx", T, false,
+			    "HTTP workload scenarios and benchmarks skip" },
+	[DC_TOOL_MARIADBD] = { "mariadbd", "mariadbd", T, false,
+			       "MySQL L7 scenarios skip" },
+	[DC_TOOL_STRACE] = { "strace", "strace", T, false,
+			     "no strace comparison in the lab" },
+	[DC_TOOL_AUDITCTL] = { "auditctl", "auditctl", T, false,
+			       "no auditd comparison in the lab" },
 	[DC_TOOL_WRK] = { "wrk", "wrk", T, false, "HTTP load benchmarks skip" },
 };
 
@@ -174,7 +184,8 @@ const char *doctor_status_str(enum doctor_status s)
 static const char *const section_titles[] = {
 	[DOCTOR_KIND_KERNEL] = "Kernel",
 	[DOCTOR_KIND_MOUNT] = "Mounts",
-	[DOCTOR_KIND_PROGRAM] = "eBPF programs (loaded, attached and triggered)",
+	[DOCTOR_KIND_PROGRAM] =
+		"eBPF programs (loaded, attached and triggered)",
 	[DOCTOR_KIND_TOOL] = "Optional tools",
 };
 
@@ -194,12 +205,14 @@ void doctor_print_table(const struct doctor_report *r, FILE *f)
 
 		if ((int)c->kind != last_kind) {
 			last_kind = c->kind;
-			fprintf(f, "\n%s\n  %-20s %-8s %s\n", section_titles[c->kind],
-				"CHECK", "STATUS", "DETAIL / WHAT IT COSTS");
+			fprintf(f, "\n%s\n  %-20s %-8s %s\n",
+				section_titles[c->kind], "CHECK", "STATUS",
+				"DETAIL / WHAT IT COSTS");
 		}
 		counts[c->status]++;
 		fprintf(f, "  %-20s %-8s %s\n", c->label,
-			doctor_status_str(c->status), yes ? c->detail : c->impact);
+			doctor_status_str(c->status),
+			yes ? c->detail : c->impact);
 		if (!yes)
 			fprintf(f, "  %-20s %-8s (%s)\n", "", "", c->detail);
 	}
@@ -208,7 +221,8 @@ void doctor_print_table(const struct doctor_report *r, FILE *f)
 	if (doctor_usable(r, &missing))
 		fprintf(f, "This host can run bpflab.\n");
 	else
-		fprintf(f, "This host cannot run bpflab: it lacks %s.\n", missing);
+		fprintf(f, "This host cannot run bpflab: it lacks %s.\n",
+			missing);
 }
 
 void doctor_render_json(const struct doctor_report *r, struct jw *w)

@@ -189,13 +189,15 @@ int BPF_PROG(bl_enf_enter, struct pt_regs *regs, long id)
 				continue;
 			if (sc->dfd_arg[i] >= 0)
 				dfd = (int)regs_arg(regs, sc->dfd_arg[i]);
-			enf_check_path(&c, task,
-				       (const char *)regs_arg(regs, sc->path_arg[i]),
-				       dfd);
+			enf_check_path(
+				&c, task,
+				(const char *)regs_arg(regs, sc->path_arg[i]),
+				dfd);
 		}
 	}
 	if ((sc->kind & ENF_SC_NET) && sc->addr_arg >= 0)
-		enf_check_sockaddr(&c, (const void *)regs_arg(regs, sc->addr_arg));
+		enf_check_sockaddr(&c,
+				   (const void *)regs_arg(regs, sc->addr_arg));
 	return 0;
 }
 
@@ -222,7 +224,8 @@ static __always_inline int enf_lease_break(struct inode *inode)
 	c.ino = k.ino;
 	c.dev = k.dev;
 	/* openat(dfd, path, ...) / open(path, ...) / creat(path): the name */
-	c.path = (const char *)(c.nr == 2 || c.nr == 85 ? c.args[0] : c.args[1]);
+	c.path =
+		(const char *)(c.nr == 2 || c.nr == 85 ? c.args[0] : c.args[1]);
 	enf_judge(&c, set);
 	return 0;
 }
@@ -324,7 +327,8 @@ int BPF_PROG(bl_enf_fork, struct task_struct *parent, struct task_struct *child)
 		bpf_map_update_elem(&enf_tasks, &ctgid, pt, BPF_ANY);
 		/* a parent moved into a sandbox after its exec: mark the child now */
 		if (!pt->sbx) {
-			struct enf_task *ct = bpf_map_lookup_elem(&enf_tasks, &ctgid);
+			struct enf_task *ct =
+				bpf_map_lookup_elem(&enf_tasks, &ctgid);
 
 			if (ct)
 				ct->sbx = enf_sandbox_of_current();

@@ -221,7 +221,8 @@ static __always_inline bool enf_ns_ok(struct enf_ctx *c,
 		return false; /* cannot tell here: fail closed to "no match" */
 	task = (struct task_struct *)bpf_get_current_task();
 	if (r->ns_kind == ENF_NS_PID)
-		inum = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, ns.inum);
+		inum = BPF_CORE_READ(task, nsproxy, pid_ns_for_children,
+				     ns.inum);
 	else if (r->ns_kind == ENF_NS_MNT)
 		inum = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	else if (r->ns_kind == ENF_NS_NET)
@@ -283,9 +284,9 @@ static __always_inline bool enf_rule_match(struct enf_ctx *c, __u32 rule,
 		if (w >= ENF_NR_WORDS || !(r->nr_mask[w] & (1ULL << (nr & 63))))
 			return false;
 	}
-	return enf_pid_ok(c, r) && enf_port_ok(c, r) && enf_addr_ok(c, rule, r) &&
-	       enf_sandbox_ok(c, r) && enf_ns_ok(c, r) &&
-	       enf_binary_ok(c, rule, r);
+	return enf_pid_ok(c, r) && enf_port_ok(c, r) &&
+	       enf_addr_ok(c, rule, r) && enf_sandbox_ok(c, r) &&
+	       enf_ns_ok(c, r) && enf_binary_ok(c, rule, r);
 }
 
 static __always_inline void enf_post(struct enf_ctx *c, __u32 rule,

@@ -62,7 +62,8 @@ enum enf_rule_flags {
 	ENF_R_PORT_NOTIN = 1 << 13,
 	ENF_R_NS_IN = 1 << 14,
 	ENF_R_NS_NOTIN = 1 << 15,
-	ENF_R_ADDR_NOTIN = 1 << 16, /* NotDAddr: excluded prefixes in net_excl */
+	ENF_R_ADDR_NOTIN = 1
+			   << 16, /* NotDAddr: excluded prefixes in net_excl */
 	ENF_R_OPEN = 1 << 17, /* write-opens of the inode (lease break) */
 };
 

@@ -50,8 +50,8 @@ static void find_roots(struct build *b)
 	for (int i = 0; i < n && b->nroots < MAX_ROOTS; i++)
 		if (sbs[i].init_pid > 0 && sandbox_alive(&sbs[i])) {
 			b->root_sbx[b->nroots] = sbs[i].cgroup_id;
-			snprintf(b->roots[b->nroots++], ROOT_LEN, "/proc/%d/root",
-				 (int)sbs[i].init_pid);
+			snprintf(b->roots[b->nroots++], ROOT_LEN,
+				 "/proc/%d/root", (int)sbs[i].init_pid);
 		}
 	free(sbs);
 }
@@ -203,7 +203,8 @@ static int net_fold_covering(struct enf_table *t)
 			long j;
 
 			if (p)
-				a.addr = htonl(ntohl(k.addr) & ~((1ull << (32 - p)) - 1));
+				a.addr = htonl(ntohl(k.addr) &
+					       ~((1ull << (32 - p)) - 1));
 			j = enf_table_find(t, &a);
 			if (j < 0)
 				continue;
@@ -236,8 +237,8 @@ static int add_dir(struct enf_image *img, const char *dir)
 }
 
 /* The parent directory of root+path: its (inode, name) key and its watch. */
-static int protect_dir_name(struct build *b, const char *root,
-			    const char *path, uint32_t id)
+static int protect_dir_name(struct build *b, const char *root, const char *path,
+			    uint32_t id)
 {
 	char dir[ROOT_LEN + ENF_NAME_LEN], *slash;
 	struct enf_path_key pk = {};
@@ -261,7 +262,8 @@ static int add_file(struct enf_image *img, const char *path,
 		    bool immutable, int policy)
 {
 	for (int i = 0; i < img->nfiles; i++)
-		if (img->files[i].ino == ik->ino && img->files[i].dev == ik->dev) {
+		if (img->files[i].ino == ik->ino &&
+		    img->files[i].dev == ik->dev) {
 			img->files[i].guard_open |= guard_open;
 			img->files[i].immutable |= immutable;
 			return 0;
@@ -276,8 +278,11 @@ static int add_file(struct enf_image *img, const char *path,
 		img->capfiles = cap;
 	}
 	img->files[img->nfiles] = (struct enf_file){
-		.path = strdup(path), .ino = ik->ino, .dev = ik->dev,
-		.guard_open = guard_open, .immutable = immutable,
+		.path = strdup(path),
+		.ino = ik->ino,
+		.dev = ik->dev,
+		.guard_open = guard_open,
+		.immutable = immutable,
 		.policy = policy,
 	};
 	return img->files[img->nfiles++].path ? 0 : -ENOMEM;
@@ -289,9 +294,9 @@ static int add_file(struct enf_image *img, const char *path,
  * enforce mode (immutable) also puts the rule under inode 0, which the
  * sys_exit hook consults for refused write-opens.
  */
-static int protect_in_root(struct build *b, const char *root,
-			   const char *path, uint32_t id, bool guard_open,
-			   bool immutable, int policy)
+static int protect_in_root(struct build *b, const char *root, const char *path,
+			   uint32_t id, bool guard_open, bool immutable,
+			   int policy)
 {
 	char full[ROOT_LEN + ENF_NAME_LEN];
 	struct enf_inode_key ik = {};
@@ -312,8 +317,8 @@ static int protect_in_root(struct build *b, const char *root,
 
 		err = table_push(&b->img->inodes, &any, id);
 	}
-	return err ? err : add_file(b->img, full, &ik, guard_open, immutable,
-				    policy);
+	return err ? err :
+		     add_file(b->img, full, &ik, guard_open, immutable, policy);
 }
 
 /*
@@ -345,16 +350,17 @@ static int protect_path(struct build *b, const char *path, uint32_t id,
 	snprintf(pk.name, sizeof(pk.name), "%s", path);
 	err = table_push(&b->img->paths, &pk, id);
 	for (int r = 0; r < b->nroots && !err; r++)
-		err = protect_in_root(b, b->roots[r], path, id, guard_open,
-				      immutable && root_in_scope(rule, b->root_sbx[r]),
-				      policy);
+		err = protect_in_root(
+			b, b->roots[r], path, id, guard_open,
+			immutable && root_in_scope(rule, b->root_sbx[r]),
+			policy);
 	return err;
 }
 
 /* Prefix: the existing files of root+dir whose name starts with base. */
-static int protect_prefix_in(struct build *b, const char *root,
-			     const char *dir, const char *base, uint32_t id,
-			     bool guard_open, bool immutable, int policy)
+static int protect_prefix_in(struct build *b, const char *root, const char *dir,
+			     const char *base, uint32_t id, bool guard_open,
+			     bool immutable, int policy)
 {
 	char rdir[ROOT_LEN + ENF_NAME_LEN], full[ENF_NAME_LEN + 256];
 	size_t blen = strlen(base);
@@ -368,13 +374,17 @@ static int protect_prefix_in(struct build *b, const char *root,
 	if (!d)
 		return 0;
 	while (!err && (de = readdir(d))) {
-		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
+		if (de->d_name[0] == '.' &&
+		    (!de->d_name[1] || !strcmp(de->d_name, "..")))
 			continue;
-		if (strncmp(de->d_name, base, blen) != 0 || !strcmp(de->d_name, base))
+		if (strncmp(de->d_name, base, blen) != 0 ||
+		    !strcmp(de->d_name, base))
 			continue;
 		if (++n > MAX_FILES_PER_PREFIX) {
-			err = berr(b, -E2BIG, "Prefix \"%s/%s\" matches more than %d files",
-				   dir, base, MAX_FILES_PER_PREFIX);
+			err = berr(
+				b, -E2BIG,
+				"Prefix \"%s/%s\" matches more than %d files",
+				dir, base, MAX_FILES_PER_PREFIX);
 			break;
 		}
 		snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
@@ -410,9 +420,10 @@ static int protect_value(struct build *b, const struct pol_match *m,
 	*strrchr(dir, '/') = '\0';
 	base = strrchr(value, '/') + 1;
 	for (int r = 0; r < b->nroots && !err; r++)
-		err = protect_prefix_in(b, b->roots[r], dir, base, id, guard_open,
-					immutable && root_in_scope(rule, b->root_sbx[r]),
-					policy);
+		err = protect_prefix_in(
+			b, b->roots[r], dir, base, id, guard_open,
+			immutable && root_in_scope(rule, b->root_sbx[r]),
+			policy);
 	return err;
 }
 
@@ -451,14 +462,18 @@ static int fill_selectors(struct build *b, const struct pol_selector *s,
 	r->sig = (uint32_t)s->arg_sig;
 	m = &s->binaries;
 	if (m->op != POL_OP_NONE) {
-		r->flags |= m->op == POL_OP_NOT_IN ? ENF_R_BIN_NOTIN : ENF_R_BIN_IN;
+		r->flags |=
+			m->op == POL_OP_NOT_IN ? ENF_R_BIN_NOTIN : ENF_R_BIN_IN;
 		for (int i = 0; i < m->nvalues; i++) {
 			struct enf_bin_key k = { 0, htonl(id), {} };
 			size_t len = strlen(m->values[i]);
 
 			memcpy(k.path, m->values[i], len);
 			/* exact names include the NUL, so "/bin/sh" ≠ "/bin/sh2" */
-			k.prefixlen = 32 + 8 * (uint32_t)(m->op == POL_OP_PREFIX ? len : len + 1);
+			k.prefixlen =
+				32 + 8 * (uint32_t)(m->op == POL_OP_PREFIX ?
+							    len :
+							    len + 1);
 			err = table_push(&b->img->bins, &k, id);
 			if (err)
 				return err;
@@ -468,14 +483,16 @@ static int fill_selectors(struct build *b, const struct pol_selector *s,
 	if (m->op != POL_OP_NONE) {
 		r->flags |= m->op == POL_OP_IN ? ENF_R_PID_IN : ENF_R_PID_NOTIN;
 		for (int i = 0; i < m->nvalues; i++)
-			r->pids[r->npids++] = (uint32_t)strtoul(m->values[i], NULL, 0);
+			r->pids[r->npids++] =
+				(uint32_t)strtoul(m->values[i], NULL, 0);
 	}
 	m = &s->sandboxes;
 	if (m->op != POL_OP_NONE) {
 		if (!strcmp(m->values[0], "*")) {
 			r->flags |= ENF_R_SBX_ANY;
 		} else {
-			r->flags |= m->op == POL_OP_IN ? ENF_R_SBX_IN : ENF_R_SBX_NOTIN;
+			r->flags |= m->op == POL_OP_IN ? ENF_R_SBX_IN :
+							 ENF_R_SBX_NOTIN;
 			for (int i = 0; i < m->nvalues; i++) {
 				uint64_t cg = 0;
 
@@ -490,18 +507,22 @@ static int fill_selectors(struct build *b, const struct pol_selector *s,
 		m = &s->namespaces[0];
 		r->flags |= m->op == POL_OP_IN ? ENF_R_NS_IN : ENF_R_NS_NOTIN;
 		r->ns_kind = !strcmp(m->ns, "Pid") ? ENF_NS_PID :
-			     !strcmp(m->ns, "Mnt") ? ENF_NS_MNT : ENF_NS_NET;
+			     !strcmp(m->ns, "Mnt") ? ENF_NS_MNT :
+						     ENF_NS_NET;
 		for (int i = 0; i < m->nvalues; i++)
 			r->ns_inum[r->nns++] =
 				!strcmp(m->values[i], "host_ns") ?
 					b->host_ns[r->ns_kind - 1] :
-					(uint32_t)strtoul(m->values[i], NULL, 0);
+					(uint32_t)strtoul(m->values[i], NULL,
+							  0);
 	}
 	m = pol_net_match(s, POL_OP_DPORT, POL_OP_NOT_DPORT);
 	if (m) {
-		r->flags |= m->op == POL_OP_DPORT ? ENF_R_PORT_IN : ENF_R_PORT_NOTIN;
+		r->flags |= m->op == POL_OP_DPORT ? ENF_R_PORT_IN :
+						    ENF_R_PORT_NOTIN;
 		for (int i = 0; i < m->nvalues; i++)
-			r->ports[r->nports++] = (uint16_t)strtoul(m->values[i], NULL, 0);
+			r->ports[r->nports++] =
+				(uint16_t)strtoul(m->values[i], NULL, 0);
 	}
 	return 0;
 }
@@ -509,7 +530,8 @@ static int fill_selectors(struct build *b, const struct pol_selector *s,
 static int add_net_keys(struct build *b, const struct pol_selector *s,
 			struct enf_rule *r, uint32_t id)
 {
-	const struct pol_match *m = pol_net_match(s, POL_OP_DADDR, POL_OP_NOT_DADDR);
+	const struct pol_match *m =
+		pol_net_match(s, POL_OP_DADDR, POL_OP_NOT_DADDR);
 	struct enf_net_key any = { 0, 0 };
 	int err = 0, plen;
 	uint32_t a;
@@ -523,7 +545,8 @@ static int add_net_keys(struct build *b, const struct pol_selector *s,
 			struct enf_excl_key k;
 
 			pol_parse_cidr4(m->values[i], &a, &plen);
-			k = (struct enf_excl_key){ 32 + (uint32_t)plen, htonl(id), a };
+			k = (struct enf_excl_key){ 32 + (uint32_t)plen,
+						   htonl(id), a };
 			err = table_push(&b->img->excl, &k, id);
 		}
 		return err;
@@ -567,7 +590,8 @@ static int new_rule(struct build *b, struct enf_rule **out, uint32_t *id)
 	if (img->nrules == img->caprules) {
 		int cap = img->caprules ? img->caprules * 2 : 64;
 		struct enf_rule *nr = realloc(img->rules, cap * sizeof(*nr));
-		struct enf_rule_info *ni = realloc(img->info, cap * sizeof(*ni));
+		struct enf_rule_info *ni =
+			realloc(img->info, cap * sizeof(*ni));
 
 		if (nr)
 			img->rules = nr;
@@ -605,7 +629,8 @@ static int build_selector(struct build *b, int pi, int hi, int si,
 	err = new_rule(b, &r, &id);
 	if (err)
 		return err;
-	img->info[img->nrules - 1] = (struct enf_rule_info){ pi, hi, si, call, cls };
+	img->info[img->nrules - 1] =
+		(struct enf_rule_info){ pi, hi, si, call, cls };
 	r->policy_id = (uint32_t)pi;
 	r->hook_id = hook_id;
 	r->flags = p->monitor ? ENF_R_MONITOR : 0;
@@ -635,8 +660,9 @@ static int build_selector(struct build *b, int pi, int hi, int si,
 		 */
 		imm = !p->monitor && (r->flags & ENF_R_OPEN) &&
 		      (r->flags & (ENF_R_SIGKILL | ENF_R_OVERRIDE)) &&
-		      !(r->flags & (ENF_R_PID_IN | ENF_R_PID_NOTIN | ENF_R_BIN_IN |
-				    ENF_R_NS_IN | ENF_R_NS_NOTIN));
+		      !(r->flags &
+			(ENF_R_PID_IN | ENF_R_PID_NOTIN | ENF_R_BIN_IN |
+			 ENF_R_NS_IN | ENF_R_NS_NOTIN));
 		for (int i = 0; i < fm->nvalues && !err; i++)
 			err = protect_value(b, fm, fm->values[i], id, r,
 					    r->flags & ENF_R_OPEN, imm, pi);
@@ -706,8 +732,9 @@ static uint64_t table_bytes(const struct enf_table *t, uint32_t policy,
 		const struct enf_set *s = &t->sets[i];
 
 		for (uint32_t j = 0; j < s->n; j++) {
-			uint32_t idx = (s->ids[j] + ENF_MAX_RULES - img->first_id) %
-				       ENF_MAX_RULES;
+			uint32_t idx =
+				(s->ids[j] + ENF_MAX_RULES - img->first_id) %
+				ENF_MAX_RULES;
 
 			if ((int)idx < img->nrules &&
 			    img->rules[idx].policy_id == policy) {
@@ -728,9 +755,10 @@ static int account(struct enf_image *img, int npols, struct policy *const *pols)
 	img->npolicies = npols;
 	for (int p = 0; p < npols; p++) {
 		struct enf_policy_stats *ps = &img->pstats[p];
-		const struct enf_table *tabs[] = { &img->inodes, &img->paths,
-						    &img->net, &img->excl,
-						    &img->bins, &img->sc_rules };
+		const struct enf_table *tabs[] = {
+			&img->inodes, &img->paths, &img->net,
+			&img->excl,   &img->bins,  &img->sc_rules
+		};
 
 		for (int h = 0; h < pols[p]->nhooks; h++)
 			ps->hooks += (unsigned)pols[p]->hooks[h].ncalls;
@@ -739,8 +767,8 @@ static int account(struct enf_image *img, int npols, struct policy *const *pols)
 				ps->rules++;
 		ps->kernel_bytes = ps->rules * sizeof(struct enf_rule);
 		for (size_t t = 0; t < sizeof(tabs) / sizeof(tabs[0]); t++)
-			ps->kernel_bytes += table_bytes(tabs[t], (uint32_t)p, img,
-							&ps->keys);
+			ps->kernel_bytes += table_bytes(tabs[t], (uint32_t)p,
+							img, &ps->keys);
 	}
 	return 0;
 }
@@ -749,8 +777,11 @@ int enf_image_build(struct enf_image *img, struct policy *const *pols,
 		    int npols, uint32_t first_id, const uint32_t host_ns[3],
 		    char *err, size_t errlen)
 {
-	struct build b = { .img = img, .pols = pols, .host_ns = host_ns,
-			   .err = err, .errlen = errlen };
+	struct build b = { .img = img,
+			   .pols = pols,
+			   .host_ns = host_ns,
+			   .err = err,
+			   .errlen = errlen };
 	struct stat st;
 	uint32_t hook_id = 0;
 	int ret = 0;
@@ -762,10 +793,14 @@ int enf_image_build(struct enf_image *img, struct policy *const *pols,
 		img->sbx_root_id = st.st_ino;
 	for (int p = 0; p < npols && !ret; p++)
 		for (int h = 0; h < pols[p]->nhooks && !ret; h++)
-			for (int c = 0; c < pols[p]->hooks[h].ncalls && !ret; c++, hook_id++)
-				for (int s = 0; s < pols[p]->hooks[h].nselectors && !ret; s++)
-					ret = build_selector(&b, p, h, s, hook_id,
-							     pols[p]->hooks[h].calls[c]);
+			for (int c = 0; c < pols[p]->hooks[h].ncalls && !ret;
+			     c++, hook_id++)
+				for (int s = 0;
+				     s < pols[p]->hooks[h].nselectors && !ret;
+				     s++)
+					ret = build_selector(
+						&b, p, h, s, hook_id,
+						pols[p]->hooks[h].calls[c]);
 	if (!ret)
 		ret = table_finish(&img->inodes);
 	if (!ret)
@@ -781,8 +816,10 @@ int enf_image_build(struct enf_image *img, struct policy *const *pols,
 	if (!ret)
 		ret = table_finish(&img->sc_rules);
 	if (ret == -E2BIG && !err[0])
-		berr(&b, ret, "more than %d rules share one file, path, "
-			      "syscall or prefix", ENF_SET_MAX);
+		berr(&b, ret,
+		     "more than %d rules share one file, path, "
+		     "syscall or prefix",
+		     ENF_SET_MAX);
 	if (!ret)
 		ret = account(img, npols, pols);
 	if (ret && !err[0])
@@ -790,8 +827,8 @@ int enf_image_build(struct enf_image *img, struct policy *const *pols,
 	return ret;
 }
 
-const struct enf_file *enf_image_file(const struct enf_image *img,
-				      uint32_t dev, uint64_t ino)
+const struct enf_file *enf_image_file(const struct enf_image *img, uint32_t dev,
+				      uint64_t ino)
 {
 	for (int i = 0; i < img->nfiles; i++)
 		if (img->files[i].ino == ino && img->files[i].dev == dev)

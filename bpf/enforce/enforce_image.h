@@ -82,8 +82,8 @@ int enf_image_build(struct enf_image *img, struct policy *const *pols,
 		    char *err, size_t errlen);
 /* Index of key in a finished table, or -1. */
 long enf_table_find(const struct enf_table *t, const void *key);
-const struct enf_file *enf_image_file(const struct enf_image *img,
-				      uint32_t dev, uint64_t ino);
+const struct enf_file *enf_image_file(const struct enf_image *img, uint32_t dev,
+				      uint64_t ino);
 /* Kernel dev_t (major << 20 | minor) from a user-space st_dev. */
 uint32_t enf_kdev(uint64_t st_dev);
 

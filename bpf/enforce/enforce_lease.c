@@ -177,8 +177,11 @@ static int add(struct enf_leases *l, const struct enf_file *f)
 		l->cap = cap;
 	}
 	ls = &l->v[l->n];
-	*ls = (struct enf_lease){ .path = strdup(f->path), .ino = f->ino,
-				  .dev = f->dev, .fd = -1, .keep = true };
+	*ls = (struct enf_lease){ .path = strdup(f->path),
+				  .ino = f->ino,
+				  .dev = f->dev,
+				  .fd = -1,
+				  .keep = true };
 	if (!ls->path)
 		return -ENOMEM;
 	ls->seq = journal_record("lease", "%s", f->path);
@@ -252,7 +255,8 @@ int enf_leases__handle(struct enf_leases *l)
 	uint64_t ticks;
 
 	while (read(l->sfd, &si, sizeof(si)) == sizeof(si))
-		release_fd(l, (int)si.ssi_signo == l->sig ? (int)si.ssi_fd : -1);
+		release_fd(l,
+			   (int)si.ssi_signo == l->sig ? (int)si.ssi_fd : -1);
 	if (read(l->tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
 		enf_leases__tick(l);
 	return 0;

@@ -26,7 +26,8 @@ static int upsert_table(int fd, const struct enf_table *t, bool byte_value)
 	for (size_t i = 0; i < t->n; i++) {
 		const void *v = byte_value ? (const void *)&one : &t->sets[i];
 
-		if (bpf_map_update_elem(fd, t->keys + i * t->key_size, v, BPF_ANY))
+		if (bpf_map_update_elem(fd, t->keys + i * t->key_size, v,
+					BPF_ANY))
 			return -errno;
 	}
 	return 0;
@@ -93,35 +94,46 @@ int enf_maps_commit(struct enforcer *en, const struct enf_image *cur,
 	}
 	err = upsert_table(bpf_map__fd(s->maps.enf_bins), &next->bins, true);
 	if (!err)
-		err = upsert_table(bpf_map__fd(s->maps.enf_excl), &next->excl, true);
+		err = upsert_table(bpf_map__fd(s->maps.enf_excl), &next->excl,
+				   true);
 	if (!err)
 		err = enf_maps_config(en, next->sbx_root_id);
 	if (!err)
 		err = write_dispatch(sc, cur, next);
 	if (!err)
-		err = upsert_table(bpf_map__fd(s->maps.enf_sc_rules), &next->sc_rules, false);
+		err = upsert_table(bpf_map__fd(s->maps.enf_sc_rules),
+				   &next->sc_rules, false);
 	if (!err)
-		err = upsert_table(bpf_map__fd(s->maps.enf_inodes), &next->inodes, false);
+		err = upsert_table(bpf_map__fd(s->maps.enf_inodes),
+				   &next->inodes, false);
 	if (!err)
-		err = upsert_table(bpf_map__fd(s->maps.enf_paths), &next->paths, false);
+		err = upsert_table(bpf_map__fd(s->maps.enf_paths), &next->paths,
+				   false);
 	if (!err)
-		err = upsert_table(bpf_map__fd(s->maps.enf_net), &next->net, false);
+		err = upsert_table(bpf_map__fd(s->maps.enf_net), &next->net,
+				   false);
 	if (err) {
 		/* a full map: the caller keeps cur; drop what next added */
 		pr_err("enforce: map update failed: %s", strerror(-err));
 		return err;
 	}
 	if (cur) {
-		delete_stale(bpf_map__fd(s->maps.enf_sc_rules), &cur->sc_rules, &next->sc_rules);
-		delete_stale(bpf_map__fd(s->maps.enf_inodes), &cur->inodes, &next->inodes);
-		delete_stale(bpf_map__fd(s->maps.enf_paths), &cur->paths, &next->paths);
-		delete_stale(bpf_map__fd(s->maps.enf_net), &cur->net, &next->net);
+		delete_stale(bpf_map__fd(s->maps.enf_sc_rules), &cur->sc_rules,
+			     &next->sc_rules);
+		delete_stale(bpf_map__fd(s->maps.enf_inodes), &cur->inodes,
+			     &next->inodes);
+		delete_stale(bpf_map__fd(s->maps.enf_paths), &cur->paths,
+			     &next->paths);
+		delete_stale(bpf_map__fd(s->maps.enf_net), &cur->net,
+			     &next->net);
 	}
 	err = write_dispatch(sc, NULL, next);
 	if (cur) {
 		/* keys carry the rule id: a refresh that kept the ids keeps them */
-		delete_stale(bpf_map__fd(s->maps.enf_bins), &cur->bins, &next->bins);
-		delete_stale(bpf_map__fd(s->maps.enf_excl), &cur->excl, &next->excl);
+		delete_stale(bpf_map__fd(s->maps.enf_bins), &cur->bins,
+			     &next->bins);
+		delete_stale(bpf_map__fd(s->maps.enf_excl), &cur->excl,
+			     &next->excl);
 	}
 	return err;
 }

@@ -46,7 +46,8 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 	if (h->flags != ENF_REC_MATCH || len < sizeof(struct enf_event))
 		return 0;
 	rc.rec = rec;
-	if (rc.rec->where == ENF_AT_EPERM && rc.rec->action == ENF_ACTION_SIGKILL) {
+	if (rc.rec->where == ENF_AT_EPERM &&
+	    rc.rec->action == ENF_ACTION_SIGKILL) {
 		/* its process is stopped: kill it only if the name was our file */
 		memcpy(&settled, rec, sizeof(settled));
 		if (!enforcer__settle_eperm(m->en, &settled))
@@ -125,7 +126,8 @@ static int req_apply(struct engine *e, struct json_object *req,
 	(void)e;
 	if (!json_object_object_get_ex(req, "files", &files) ||
 	    !json_object_is_type(files, json_type_array)) {
-		snprintf(err, errlen, "policy.apply needs \"files\": [{file, yaml}]");
+		snprintf(err, errlen,
+			 "policy.apply needs \"files\": [{file, yaml}]");
 		return -EINVAL;
 	}
 	count = json_object_array_length(files);
@@ -139,12 +141,14 @@ static int req_apply(struct engine *e, struct json_object *req,
 		const char *name = jstr(f, "file"), *yaml = jstr(f, "yaml");
 
 		if (!name || !yaml) {
-			snprintf(err, errlen, "each file needs \"file\" and \"yaml\"");
+			snprintf(err, errlen,
+				 "each file needs \"file\" and \"yaml\"");
 			ret = -EINVAL;
 			break;
 		}
 		/* the engine trusts nothing a client parsed: parse again */
-		ret = policy_parse(yaml, strlen(yaml), name, &pols[n], err, errlen);
+		ret = policy_parse(yaml, strlen(yaml), name, &pols[n], err,
+				   errlen);
 		if (!ret)
 			n++;
 	}
@@ -187,8 +191,8 @@ static int req_delete(struct engine *e, struct json_object *req,
 	return enforcer__delete(m->en, name, err, errlen);
 }
 
-static int req_list(struct engine *e, struct json_object *req,
-		    struct jw *reply, char *err, size_t errlen, void *ctx)
+static int req_list(struct engine *e, struct json_object *req, struct jw *reply,
+		    char *err, size_t errlen, void *ctx)
 {
 	struct enforce_mod *m = ctx;
 
@@ -231,8 +235,8 @@ static int enforce_load(struct engine *e, void **state)
 		err = engine__add_fd(e, enforcer__lease_fd(m->en), EPOLLIN,
 				     on_lease, m);
 	if (!err)
-		err = engine__add_fd(e, enforcer__inotify_fd(m->en),
-				     EPOLLIN, on_inotify, m);
+		err = engine__add_fd(e, enforcer__inotify_fd(m->en), EPOLLIN,
+				     on_inotify, m);
 	if (!err)
 		err = engine__on_tick(e, on_tick, m);
 	if (!err)
@@ -250,7 +254,9 @@ fail:
 	return err;
 }
 
-ENGINE_MODULE(enforce, .name = "enforce",
-	      .summary = "TracingPolicy enforcement: kill before effect, deny in cgroup hooks",
-	      .load = enforce_load, .unload = enforce_unload, .order = 20,
-	      .default_on = true);
+ENGINE_MODULE(
+	enforce, .name = "enforce",
+	.summary =
+		"TracingPolicy enforcement: kill before effect, deny in cgroup hooks",
+	.load = enforce_load, .unload = enforce_unload, .order = 20,
+	.default_on = true);

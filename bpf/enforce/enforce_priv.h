@@ -24,7 +24,8 @@ struct enf_counters {
 
 struct enforcer {
 	struct enforce_bpf *skel;
-	struct bpf_link *enter_link; /* sys_enter: attached while policies exist */
+	struct bpf_link
+		*enter_link; /* sys_enter: attached while policies exist */
 	struct bpf_link *exit_link; /* sys_exit: likewise */
 	struct bpf_link *links[8];
 	int nlinks;

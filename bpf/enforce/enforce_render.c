@@ -117,7 +117,8 @@ static void render_args(const struct enf_render_ctx *rc, struct jw *w)
 		jw_obj_end(w);
 		jw_obj_end(w);
 		jw_obj_begin(w);
-		jw_kint(w, "int_arg", 2); /* MAY_WRITE: every hooked access writes */
+		jw_kint(w, "int_arg",
+			2); /* MAY_WRITE: every hooked access writes */
 		jw_obj_end(w);
 		break;
 	case ENF_AT_CONNECT:
@@ -211,5 +212,7 @@ void enf_render_compact(const struct bl_event *bev, char *buf, size_t size)
 		 sc ? sc : (ev->where == ENF_AT_CGROUP ? "connect" : "?"),
 		 target(rc, tbuf, sizeof(tbuf)), act,
 		 rc->mechanism && ev->action != ENF_ACTION_POST ? " via " : "",
-		 rc->mechanism && ev->action != ENF_ACTION_POST ? rc->mechanism : "");
+		 rc->mechanism && ev->action != ENF_ACTION_POST ?
+			 rc->mechanism :
+			 "");
 }

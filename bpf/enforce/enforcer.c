@@ -98,9 +98,11 @@ static void watch_sandboxes(struct enforcer *en)
 	if (mkdir_p(dir, 0755) ||
 	    inotify_add_watch(en->inotify_fd, dir,
 			      IN_CREATE | IN_MOVED_TO | IN_DELETE |
-				      IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ONLYDIR) < 0)
+				      IN_MOVED_FROM | IN_CLOSE_WRITE |
+				      IN_ONLYDIR) < 0)
 		pr_warn("enforce: can't watch %s: sandboxes started later "
-			"are protected only at the next apply", dir);
+			"are protected only at the next apply",
+			dir);
 }
 
 int enforcer__open(struct enforcer **out)
@@ -119,7 +121,8 @@ int enforcer__open(struct enforcer **out)
 	en->skel = enforce_bpf__open_and_load();
 	if (!en->skel) {
 		err = -errno;
-		pr_err("enforce: couldn't load the BPF programs: %s", strerror(-err));
+		pr_err("enforce: couldn't load the BPF programs: %s",
+		       strerror(-err));
 		goto fail;
 	}
 	en->cg_fd = open(BL_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -206,10 +209,11 @@ static int commit(struct enforcer *en, struct policy **pols, int n, char *err,
 		  size_t errlen, bool refresh)
 {
 	struct enf_image next;
-	uint32_t first = !en->img_live ? 0 :
-			 refresh ? en->img.first_id :
-				   (en->img.first_id + (uint32_t)en->img.nrules) %
-					   ENF_MAX_RULES;
+	uint32_t first =
+		!en->img_live ? 0 :
+		refresh	      ? en->img.first_id :
+				(en->img.first_id + (uint32_t)en->img.nrules) %
+				  ENF_MAX_RULES;
 	int ret;
 
 	enf_image_init(&next);
@@ -225,7 +229,8 @@ static int commit(struct enforcer *en, struct policy **pols, int n, char *err,
 		goto out;
 	}
 	if (n && !en->enter_link) {
-		en->enter_link = bpf_program__attach(en->skel->progs.bl_enf_enter);
+		en->enter_link =
+			bpf_program__attach(en->skel->progs.bl_enf_enter);
 		if (!en->enter_link) {
 			ret = -errno;
 			snprintf(err, errlen, "couldn't attach sys_enter: %s",
@@ -238,7 +243,8 @@ static int commit(struct enforcer *en, struct policy **pols, int n, char *err,
 		en->enter_link = NULL;
 	}
 	if (n && !en->exit_link) {
-		en->exit_link = bpf_program__attach(en->skel->progs.bl_enf_sysexit);
+		en->exit_link =
+			bpf_program__attach(en->skel->progs.bl_enf_sysexit);
 		if (!en->exit_link) {
 			ret = -errno;
 			snprintf(err, errlen, "couldn't attach sys_exit: %s",
@@ -270,8 +276,8 @@ static int find_policy(const struct enforcer *en, const char *name)
 	return -1;
 }
 
-int enforcer__apply(struct enforcer *en, struct policy **pols, int n,
-		    char *err, size_t errlen)
+int enforcer__apply(struct enforcer *en, struct policy **pols, int n, char *err,
+		    size_t errlen)
 {
 	struct policy *set[ENF_MAX_POLICIES];
 	struct enf_counters cnt[ENF_MAX_POLICIES];
@@ -376,7 +382,8 @@ int enforcer__inotify_fd(const struct enforcer *en)
 
 int enforcer__on_inotify(struct enforcer *en)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 
 	while (read(en->inotify_fd, buf, sizeof(buf)) > 0)
 		en->rebuild_pending = true;
@@ -446,7 +453,8 @@ void enforcer__list(struct enforcer *en, struct jw *w)
 static int open_as_process(const struct enf_event *ev)
 {
 	int dfd = ev->nr == SYS_openat || ev->nr == SYS_openat2 ?
-			  (int)ev->args[0] : AT_FDCWD;
+			  (int)ev->args[0] :
+			  AT_FDCWD;
 	char base[64];
 	int dirfd, fd;
 
@@ -464,7 +472,8 @@ static int open_as_process(const struct enf_event *ev)
 		struct open_how how = { .flags = O_PATH | O_CLOEXEC,
 					.resolve = RESOLVE_IN_ROOT };
 
-		fd = (int)syscall(SYS_openat2, dirfd, ev->path, &how, sizeof(how));
+		fd = (int)syscall(SYS_openat2, dirfd, ev->path, &how,
+				  sizeof(how));
 	} else {
 		fd = openat(dirfd, ev->path, O_PATH | O_CLOEXEC);
 	}
@@ -494,7 +503,8 @@ int enforcer__settle_eperm(struct enforcer *en, struct enf_event *ev)
 		ours |= en->img.inodes.sets[idx].ids[i] == ev->rule;
 	if (!ours) {
 		/* someone else's EPERM: as if nothing had happened */
-		bpf_map_delete_elem(bpf_map__fd(en->skel->maps.enf_killed), &ev->pid);
+		bpf_map_delete_elem(bpf_map__fd(en->skel->maps.enf_killed),
+				    &ev->pid);
 		kill((pid_t)ev->pid, SIGCONT);
 		return 0;
 	}
@@ -505,7 +515,8 @@ int enforcer__settle_eperm(struct enforcer *en, struct enf_event *ev)
 }
 
 /* Does the policy of ev hold the immutable flag on a file (ev's, if known)? */
-static bool immutable_acted(const struct enforcer *en, const struct enf_event *ev)
+static bool immutable_acted(const struct enforcer *en,
+			    const struct enf_event *ev)
 {
 	if (ev->where == ENF_AT_EPERM)
 		return true;
@@ -528,7 +539,8 @@ const char *enforcer__mechanism(const struct enforcer *en,
 	case ENF_ACTION_SIGKILL:
 		if (ev->where == ENF_AT_LEASE)
 			return "lease+sigkill";
-		return immutable_acted(en, ev) ? "immutable+sigkill" : "sigkill";
+		return immutable_acted(en, ev) ? "immutable+sigkill" :
+						 "sigkill";
 	case ENF_ACTION_OVERRIDE:
 		return "deny";
 	case ENF_ACTION_SIGNAL:
@@ -546,7 +558,8 @@ const struct enf_latency *enforcer__latency(const struct enforcer *en)
 int enforcer__describe(struct enforcer *en, const struct enf_event *ev,
 		       struct enf_match_info *out)
 {
-	uint32_t idx = (ev->rule + ENF_MAX_RULES - en->img.first_id) % ENF_MAX_RULES;
+	uint32_t idx =
+		(ev->rule + ENF_MAX_RULES - en->img.first_id) % ENF_MAX_RULES;
 	const struct enf_rule_info *ri;
 	const struct enf_file *f;
 

@@ -29,8 +29,8 @@ void enforcer__close(struct enforcer *en);
  * map contents are built first and committed only if the whole set
  * compiles. Takes ownership of pols[] on success only.
  */
-int enforcer__apply(struct enforcer *en, struct policy **pols, int n,
-		    char *err, size_t errlen);
+int enforcer__apply(struct enforcer *en, struct policy **pols, int n, char *err,
+		    size_t errlen);
 int enforcer__delete(struct enforcer *en, const char *name, char *err,
 		     size_t errlen);
 int enforcer__count(const struct enforcer *en);

@@ -6,11 +6,30 @@
 
 #include "enforce/hooks.h"
 
-#define FD(n, a) { #n, SYS_##n, ENF_SC_FD | ENF_SC_PLAIN, a, { -1, -1 }, { -1, -1 }, -1 }
-#define PATH1(n, p, d) { #n, SYS_##n, ENF_SC_PATH | ENF_SC_PLAIN, -1, { p, -1 }, { d, -1 }, -1 }
-#define PATH2(n, p, d, q, e) { #n, SYS_##n, ENF_SC_PATH | ENF_SC_PLAIN, -1, { p, q }, { d, e }, -1 }
-#define NET(n, a) { #n, SYS_##n, ENF_SC_NET | ENF_SC_PLAIN, -1, { -1, -1 }, { -1, -1 }, a }
-#define PLAIN(n) { #n, SYS_##n, ENF_SC_PLAIN, -1, { -1, -1 }, { -1, -1 }, -1 }
+#define FD(n, a)                                          \
+	{                                                 \
+#n, SYS_##n, ENF_SC_FD | ENF_SC_PLAIN, a, \
+			{ -1, -1 }, { -1, -1 }, -1        \
+	}
+#define PATH1(n, p, d)                                       \
+	{                                                    \
+#n, SYS_##n, ENF_SC_PATH | ENF_SC_PLAIN, -1, \
+			{ p, -1 }, { d, -1 }, -1             \
+	}
+#define PATH2(n, p, d, q, e)                                 \
+	{                                                    \
+#n, SYS_##n, ENF_SC_PATH | ENF_SC_PLAIN, -1, \
+			{ p, q }, { d, e }, -1               \
+	}
+#define NET(n, a)                                           \
+	{                                                   \
+#n, SYS_##n, ENF_SC_NET | ENF_SC_PLAIN, -1, \
+			{ -1, -1 }, { -1, -1 }, a           \
+	}
+#define PLAIN(n)                                                          \
+	{                                                                 \
+#n, SYS_##n, ENF_SC_PLAIN, -1, { -1, -1 }, { -1, -1 }, -1 \
+	}
 
 /* x86_64 numbers from <sys/syscall.h>; the first block modifies files. */
 static const struct enf_syscall syscalls[] = {

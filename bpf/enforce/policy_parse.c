@@ -29,22 +29,27 @@ static const struct {
 	const char *name;
 	enum pol_op op;
 } op_names[] = {
-	{ "Equal", POL_OP_EQUAL },	 { "NotEqual", POL_OP_NOT_EQUAL },
-	{ "Prefix", POL_OP_PREFIX },	 { "NotPrefix", POL_OP_NOT_PREFIX },
-	{ "Postfix", POL_OP_POSTFIX },	 { "Mask", POL_OP_MASK },
-	{ "DAddr", POL_OP_DADDR },	 { "NotDAddr", POL_OP_NOT_DADDR },
-	{ "DPort", POL_OP_DPORT },	 { "NotDPort", POL_OP_NOT_DPORT },
-	{ "SAddr", POL_OP_SADDR },	 { "SPort", POL_OP_SPORT },
-	{ "Family", POL_OP_FAMILY },	 { "Protocol", POL_OP_PROTOCOL },
-	{ "In", POL_OP_IN },		 { "NotIn", POL_OP_NOT_IN },
+	{ "Equal", POL_OP_EQUAL },     { "NotEqual", POL_OP_NOT_EQUAL },
+	{ "Prefix", POL_OP_PREFIX },   { "NotPrefix", POL_OP_NOT_PREFIX },
+	{ "Postfix", POL_OP_POSTFIX }, { "Mask", POL_OP_MASK },
+	{ "DAddr", POL_OP_DADDR },     { "NotDAddr", POL_OP_NOT_DADDR },
+	{ "DPort", POL_OP_DPORT },     { "NotDPort", POL_OP_NOT_DPORT },
+	{ "SAddr", POL_OP_SADDR },     { "SPort", POL_OP_SPORT },
+	{ "Family", POL_OP_FAMILY },   { "Protocol", POL_OP_PROTOCOL },
+	{ "In", POL_OP_IN },	       { "NotIn", POL_OP_NOT_IN },
 };
 
 static const char *const arg_type_names[] = {
-	[POL_ARG_INT] = "int",		 [POL_ARG_UINT64] = "uint64",
-	[POL_ARG_SIZE_T] = "size_t",	 [POL_ARG_STRING] = "string",
-	[POL_ARG_CHAR_BUF] = "char_buf", [POL_ARG_FD] = "fd",
-	[POL_ARG_FILE] = "file",	 [POL_ARG_PATH] = "path",
-	[POL_ARG_SOCK] = "sock",	 [POL_ARG_SOCKADDR] = "sockaddr",
+	[POL_ARG_INT] = "int",
+	[POL_ARG_UINT64] = "uint64",
+	[POL_ARG_SIZE_T] = "size_t",
+	[POL_ARG_STRING] = "string",
+	[POL_ARG_CHAR_BUF] = "char_buf",
+	[POL_ARG_FD] = "fd",
+	[POL_ARG_FILE] = "file",
+	[POL_ARG_PATH] = "path",
+	[POL_ARG_SOCK] = "sock",
+	[POL_ARG_SOCKADDR] = "sockaddr",
 	[POL_ARG_BINPRM] = "linux_binprm",
 };
 
@@ -110,9 +115,9 @@ static int want(struct pctx *c, yaml_node_t *n, yaml_node_type_t t,
 		const char *what)
 {
 	static const char *const names[] = { [YAML_SCALAR_NODE] = "a scalar",
-					      [YAML_SEQUENCE_NODE] = "a list",
-					      [YAML_MAPPING_NODE] =
-						      "a mapping" };
+					     [YAML_SEQUENCE_NODE] = "a list",
+					     [YAML_MAPPING_NODE] =
+						     "a mapping" };
 	if (n->type == t)
 		return 0;
 	return fail(c, n, "%s must be %s, not %s", what, names[t],
@@ -124,8 +129,7 @@ static const char *scalar(yaml_node_t *n)
 	return (const char *)n->data.scalar.value;
 }
 
-static int get_str(struct pctx *c, yaml_node_t *n, const char *what,
-		   char **out)
+static int get_str(struct pctx *c, yaml_node_t *n, const char *what, char **out)
 {
 	int err = want(c, n, YAML_SCALAR_NODE, what);
 
@@ -139,8 +143,8 @@ static int get_str(struct pctx *c, yaml_node_t *n, const char *what,
 	return *out ? 0 : -ENOMEM;
 }
 
-static int get_int(struct pctx *c, yaml_node_t *n, const char *what,
-		   long min, long max, long *out)
+static int get_int(struct pctx *c, yaml_node_t *n, const char *what, long min,
+		   long max, long *out)
 {
 	char *end;
 	long v;
@@ -160,8 +164,7 @@ static int get_int(struct pctx *c, yaml_node_t *n, const char *what,
 	return 0;
 }
 
-static int get_bool(struct pctx *c, yaml_node_t *n, const char *what,
-		    bool *out)
+static int get_bool(struct pctx *c, yaml_node_t *n, const char *what, bool *out)
 {
 	int err = want(c, n, YAML_SCALAR_NODE, what);
 
@@ -193,13 +196,14 @@ static int get_values(struct pctx *c, yaml_node_t *n, const char *what,
 	if (len == 0)
 		return fail(c, n, "%s must not be empty", what);
 	if (len > POL_MAX_VALUES)
-		return fail(c, n, "%s has %ld entries; at most %d are supported",
+		return fail(c, n,
+			    "%s has %ld entries; at most %d are supported",
 			    what, len, POL_MAX_VALUES);
 	*out = calloc(len, sizeof(char *));
 	if (!*out)
 		return -ENOMEM;
-	for (it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++) {
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
 		yaml_node_t *v = node_at(c, *it);
 
 		err = want(c, v, YAML_SCALAR_NODE, "a value");
@@ -227,7 +231,8 @@ static int walk_map(struct pctx *c, yaml_node_t *n, const char *what,
 		return err;
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
 	     pr++) {
-		yaml_node_t *k = node_at(c, pr->key), *v = node_at(c, pr->value);
+		yaml_node_t *k = node_at(c, pr->key),
+			    *v = node_at(c, pr->value);
 
 		if (!k || !v)
 			return -EINVAL;
@@ -235,7 +240,8 @@ static int walk_map(struct pctx *c, yaml_node_t *n, const char *what,
 		if (err)
 			return err;
 		/* a repeated key would silently override the first */
-		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr; q++) {
+		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr;
+		     q++) {
 			yaml_node_t *qk = node_at(c, q->key);
 
 			if (qk && qk->type == YAML_SCALAR_NODE &&
@@ -245,8 +251,8 @@ static int walk_map(struct pctx *c, yaml_node_t *n, const char *what,
 		}
 		err = fn(c, scalar(k), k, v, obj);
 		if (err == -ENOENT)
-			return fail(c, k, "unknown field \"%s\" in %s", scalar(k),
-				    what);
+			return fail(c, k, "unknown field \"%s\" in %s",
+				    scalar(k), what);
 		if (err)
 			return err;
 	}
@@ -255,20 +261,21 @@ static int walk_map(struct pctx *c, yaml_node_t *n, const char *what,
 
 typedef int (*item_fn)(struct pctx *c, yaml_node_t *item, int idx, void *obj);
 
-static int walk_seq(struct pctx *c, yaml_node_t *n, const char *what,
-		    int max, item_fn fn, void *obj)
+static int walk_seq(struct pctx *c, yaml_node_t *n, const char *what, int max,
+		    item_fn fn, void *obj)
 {
 	yaml_node_item_t *it;
 	int err = want(c, n, YAML_SEQUENCE_NODE, what), i = 0;
 
 	if (err)
 		return err;
-	for (it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++, i++) {
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++, i++) {
 		yaml_node_t *item = node_at(c, *it);
 
 		if (i >= max)
-			return fail(c, item, "%s: at most %d entries are supported",
+			return fail(c, item,
+				    "%s: at most %d entries are supported",
 				    what, max);
 		err = fn(c, item, i, obj);
 		if (err)
@@ -455,8 +462,7 @@ static int selector_pair(struct pctx *c, const char *key, yaml_node_t *k,
 	return walk_seq(c, v, key, 1, one_item, &om);
 }
 
-static int selector_item(struct pctx *c, yaml_node_t *item, int idx,
-			 void *obj)
+static int selector_item(struct pctx *c, yaml_node_t *item, int idx, void *obj)
 {
 	struct pol_hook *h = obj;
 	struct pol_selector *s = &h->selectors[idx];
@@ -475,7 +481,8 @@ static int hook_arg_pair(struct pctx *c, const char *key, yaml_node_t *k,
 
 	(void)k;
 	if (!strcmp(key, "index"))
-		return get_int(c, v, "index", 0, POL_MAX_ARGS - 1, &idx_type[0]);
+		return get_int(c, v, "index", 0, POL_MAX_ARGS - 1,
+			       &idx_type[0]);
 	if (!strcmp(key, "type")) {
 		int err = want(c, v, YAML_SCALAR_NODE, "type");
 
@@ -505,7 +512,8 @@ static int hook_arg_item(struct pctx *c, yaml_node_t *item, int idx, void *obj)
 	if (it[1] == POL_ARG_NONE)
 		return fail(c, item, "args entry needs a type");
 	if (h->arg_types[it[0]] != POL_ARG_NONE)
-		return fail(c, item, "argument index %ld declared twice", it[0]);
+		return fail(c, item, "argument index %ld declared twice",
+			    it[0]);
 	h->arg_types[it[0]] = (enum pol_arg_type)it[1];
 	if (it[0] + 1 > h->nargs)
 		h->nargs = (int)it[0] + 1;
@@ -565,7 +573,8 @@ static int hook_item(struct pctx *c, yaml_node_t *item, int idx, void *obj)
 
 	(void)idx;
 	if (p->nhooks >= POL_MAX_HOOKS)
-		return fail(c, item, "at most %d hooks per policy", POL_MAX_HOOKS);
+		return fail(c, item, "at most %d hooks per policy",
+			    POL_MAX_HOOKS);
 	scratch = calloc(1, sizeof(*scratch));
 	if (!scratch)
 		return -ENOMEM;
@@ -605,8 +614,9 @@ static int list_pair(struct pctx *c, const char *key, yaml_node_t *k,
 		int err = want(c, v, YAML_SCALAR_NODE, key);
 
 		if (!err && strcmp(scalar(v), "syscalls"))
-			err = fail(c, v, "list type \"%s\" is not supported "
-					 "(only \"syscalls\")",
+			err = fail(c, v,
+				   "list type \"%s\" is not supported "
+				   "(only \"syscalls\")",
 				   scalar(v));
 		return err;
 	}
@@ -699,8 +709,9 @@ static int metadata_pair(struct pctx *c, const char *key, yaml_node_t *k,
 	s = scalar(v);
 	if (!*s || strlen(s) >= POL_NAME_LEN ||
 	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(s))
-		return fail(c, v, "metadata.name must be 1-%d characters of "
-				  "a-z, 0-9, '-' and '.'",
+		return fail(c, v,
+			    "metadata.name must be 1-%d characters of "
+			    "a-z, 0-9, '-' and '.'",
 			    POL_NAME_LEN - 1);
 	if (p->name[0])
 		return fail(c, v, "metadata.name given twice");
@@ -716,14 +727,16 @@ static int top_pair(struct pctx *c, const char *key, yaml_node_t *k,
 		int err = want(c, v, YAML_SCALAR_NODE, key);
 
 		if (!err && strcmp(scalar(v), "cilium.io/v1alpha1"))
-			err = fail(c, v, "apiVersion must be cilium.io/v1alpha1");
+			err = fail(c, v,
+				   "apiVersion must be cilium.io/v1alpha1");
 		return err;
 	}
 	if (!strcmp(key, "kind")) {
 		int err = want(c, v, YAML_SCALAR_NODE, key);
 
 		if (!err && strcmp(scalar(v), "TracingPolicy"))
-			err = fail(c, v, "kind must be TracingPolicy, not \"%s\"",
+			err = fail(c, v,
+				   "kind must be TracingPolicy, not \"%s\"",
 				   scalar(v));
 		return err;
 	}
@@ -748,8 +761,9 @@ static int parse_doc(struct pctx *c)
 	if (!c->p->name[0])
 		return fail(c, root, "metadata.name is required");
 	if (!c->p->nhooks)
-		return fail(c, root, "spec needs kprobes, tracepoints or "
-				     "lsmhooks");
+		return fail(c, root,
+			    "spec needs kprobes, tracepoints or "
+			    "lsmhooks");
 	return policy_validate(c->p, c->err, c->errlen);
 }
 

@@ -82,7 +82,8 @@ static bool is_int(const char *s, long min, long max, long *out)
 
 static enum pol_arg_type arg_type(const struct pol_hook *h, int idx)
 {
-	return idx >= 0 && idx < POL_MAX_ARGS ? h->arg_types[idx] : POL_ARG_NONE;
+	return idx >= 0 && idx < POL_MAX_ARGS ? h->arg_types[idx] :
+						POL_ARG_NONE;
 }
 
 static bool is_file_type(enum pol_arg_type t)
@@ -127,8 +128,7 @@ int pol_hook_class(const struct pol_hook *h, const char *call)
 	return ec.cls;
 }
 
-static int check_file_arg(struct vctx *c, const struct pol_match *m,
-			  int cls)
+static int check_file_arg(struct vctx *c, const struct pol_match *m, int cls)
 {
 	if (cls != ENF_FILE)
 		return bad(c, m->mark,
@@ -160,11 +160,12 @@ static int check_int_arg(struct vctx *c, const struct pol_hook *h,
 	if (cls == ENF_FILE && m->index == 1 && m->op == POL_OP_EQUAL) {
 		for (int i = 0; i < m->nvalues; i++)
 			if (!is_int(m->values[i], 0, 0xffff, &v) || v != 2)
-				return bad(c, m->mark,
-					   "only the MAY_WRITE mask (2) can be "
-					   "enforced; reads are not hooked, not "
-					   "\"%s\"",
-					   m->values[i]);
+				return bad(
+					c, m->mark,
+					"only the MAY_WRITE mask (2) can be "
+					"enforced; reads are not hooked, not "
+					"\"%s\"",
+					m->values[i]);
 		return 0;
 	}
 	(void)h;
@@ -274,7 +275,8 @@ static int check_selector(struct vctx *c, const struct pol_hook *h,
 	m = &s->pids;
 	if (m->op != POL_OP_NONE) {
 		if (m->op != POL_OP_IN && m->op != POL_OP_NOT_IN)
-			return bad(c, m->mark, "matchPIDs supports In and NotIn");
+			return bad(c, m->mark,
+				   "matchPIDs supports In and NotIn");
 		if (m->nvalues > MAX_PIDS)
 			return bad(c, m->mark, "at most %d PIDs", MAX_PIDS);
 		for (int i = 0; i < m->nvalues; i++)
@@ -298,20 +300,22 @@ static int check_selector(struct vctx *c, const struct pol_hook *h,
 				continue;
 			if (!*n || strlen(n) > 64 || strchr(n, '/') ||
 			    !strcmp(n, ".") || !strcmp(n, "..") || *n == '*')
-				return bad(c, m->mark,
-					   "bad sandbox name \"%s\" (a name, or "
-					   "\"*\" alone with In)",
-					   n);
+				return bad(
+					c, m->mark,
+					"bad sandbox name \"%s\" (a name, or "
+					"\"*\" alone with In)",
+					n);
 		}
 	}
 	for (int i = 0; i < s->nnamespaces; i++) {
 		m = &s->namespaces[i];
 		if (strcmp(m->ns, "Pid") && strcmp(m->ns, "Mnt") &&
 		    strcmp(m->ns, "Net"))
-			return bad(c, m->mark,
-				   "namespace \"%s\" is not supported (Pid, Mnt, "
-				   "Net are)",
-				   m->ns);
+			return bad(
+				c, m->mark,
+				"namespace \"%s\" is not supported (Pid, Mnt, "
+				"Net are)",
+				m->ns);
 		if (m->op != POL_OP_IN && m->op != POL_OP_NOT_IN)
 			return bad(c, m->mark,
 				   "matchNamespaces supports In and NotIn");
@@ -326,7 +330,8 @@ static int check_selector(struct vctx *c, const struct pol_hook *h,
 					   m->values[j]);
 	}
 	if (s->nnamespaces > 1)
-		return bad(c, s->mark, "one matchNamespaces entry per selector");
+		return bad(c, s->mark,
+			   "one matchNamespaces entry per selector");
 	if (!s->actions)
 		s->actions = POL_ACT_POST; /* upstream's default */
 	if (s->actions & POL_ACT_OVERRIDE) {
@@ -400,9 +405,10 @@ int policy_validate(struct policy *p, char *err, size_t errlen)
 				return bad(&c, h->mark, "%s", why);
 			k = pol_hook_class(h, h->calls[j]);
 			if (cls && k != cls)
-				return bad(&c, h->mark,
-					   "the calls of one hook must be of one "
-					   "kind (file, syscall or connect)");
+				return bad(
+					&c, h->mark,
+					"the calls of one hook must be of one "
+					"kind (file, syscall or connect)");
 			cls = k;
 		}
 		if (!h->nselectors)

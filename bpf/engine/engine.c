@@ -62,7 +62,8 @@ static int take_lock(struct engine *e)
 
 static int setup_loop(struct engine *e)
 {
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct itimerspec its = { .it_interval = { 1, 0 },
+				  .it_value = { 1, 0 } };
 	sigset_t mask;
 
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -75,7 +76,8 @@ static int setup_loop(struct engine *e)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a subscriber that hangs up is not fatal */
 	e->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	e->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	e->timerfd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (e->sigfd < 0 || e->timerfd < 0)
 		return -errno;
 	if (timerfd_settime(e->timerfd, 0, &its, NULL))
@@ -87,7 +89,8 @@ static int watch_control_fds(struct engine *e)
 {
 	int err = engine__add_fd(e, e->sigfd, EPOLLIN, on_signal, NULL);
 
-	return err ? err : engine__add_fd(e, e->timerfd, EPOLLIN, on_tick, NULL);
+	return err ? err :
+		     engine__add_fd(e, e->timerfd, EPOLLIN, on_tick, NULL);
 }
 
 int engine__open(struct engine **out, const struct engine_opts *opts)
@@ -143,7 +146,8 @@ fail:
 	return err;
 }
 
-static int module_wanted(const struct engine_module *m, const char *const *names)
+static int module_wanted(const struct engine_module *m,
+			 const char *const *names)
 {
 	if (!names)
 		return m->default_on;
@@ -160,10 +164,12 @@ int engine__load_modules(struct engine *e, const char *const *names)
 
 	for (const struct engine_module *m = __start_bl_modules;
 	     m < __stop_bl_modules && n < ENGINE_MAX_MODS; m++)
-		if (module_wanted(m, names) && !engine__module_loaded(e, m->name))
+		if (module_wanted(m, names) &&
+		    !engine__module_loaded(e, m->name))
 			order[n++] = m;
 	for (int i = 1; i < n; i++) /* insertion sort by load order */
-		for (int j = i; j > 0 && order[j]->order < order[j - 1]->order; j--) {
+		for (int j = i; j > 0 && order[j]->order < order[j - 1]->order;
+		     j--) {
 			const struct engine_module *t = order[j];
 
 			order[j] = order[j - 1];
@@ -218,7 +224,8 @@ int engine__add_fd(struct engine *e, int fd, uint32_t events, engine_fd_fn fn,
 	for (int i = 0; i < ENGINE_MAX_FDS; i++) {
 		if (e->fds[i].fd >= 0)
 			continue;
-		e->fds[i] = (struct engine_fd){ .fd = fd, .fn = fn, .ctx = ctx };
+		e->fds[i] =
+			(struct engine_fd){ .fd = fd, .fn = fn, .ctx = ctx };
 		ev.data.ptr = &e->fds[i];
 		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 			e->fds[i].fd = -1;
@@ -323,8 +330,9 @@ int engine__add_ringbuf(struct engine *e, const char *module, int rb_map_fd,
 	if (e->nrbs >= ENGINE_MAX_RBS)
 		return -ENOSPC;
 	r = &e->rbs[e->nrbs];
-	*r = (struct engine_rb){ .e = e, .stats_fd = stats_map_fd, .fn = fn,
-				 .ctx = ctx };
+	*r = (struct engine_rb){
+		.e = e, .stats_fd = stats_map_fd, .fn = fn, .ctx = ctx
+	};
 	snprintf(r->module, sizeof(r->module), "%s", module);
 	if (!e->rb) {
 		e->rb = ring_buffer__new(rb_map_fd, rb_sample, r, NULL);
@@ -354,7 +362,8 @@ int engine__module_stats(struct engine *e, struct engine_module_stats *out,
 	for (int i = 0; i < e->nrbs && n < max; i++) {
 		uint64_t sum[BL_STAT_MAX] = {};
 
-		for (uint32_t k = 0; k < BL_STAT_MAX && e->rbs[i].stats_fd >= 0; k++) {
+		for (uint32_t k = 0; k < BL_STAT_MAX && e->rbs[i].stats_fd >= 0;
+		     k++) {
 			if (bpf_map_lookup_elem(e->rbs[i].stats_fd, &k, vals))
 				continue;
 			for (int c = 0; c < ncpu; c++)
@@ -437,7 +446,8 @@ int engine__run(struct engine *e)
 		for (int i = 0; i < n && !e->stop; i++) {
 			struct engine_fd *f = evs[i].data.ptr;
 
-			if (f->fd >= 0 && f->fn(e, f->fd, evs[i].events, f->ctx) < 0)
+			if (f->fd >= 0 &&
+			    f->fn(e, f->fd, evs[i].events, f->ctx) < 0)
 				pr_debug("fd %d handler failed", f->fd);
 		}
 	}

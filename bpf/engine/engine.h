@@ -44,11 +44,9 @@ struct engine_module {
 	bool default_on; /* loaded by a plain `bpflab engine` */
 };
 
-#define ENGINE_MODULE(id, ...)                                              \
-	static const struct engine_module __engine_module_##id               \
-		__attribute__((used, section("bl_modules"), aligned(8))) = {  \
-			__VA_ARGS__                                         \
-		}
+#define ENGINE_MODULE(id, ...)                                                 \
+	static const struct engine_module __engine_module_##id __attribute__(( \
+		used, section("bl_modules"), aligned(8))) = { __VA_ARGS__ }
 
 /* ---- events ------------------------------------------------------------ */
 
@@ -71,7 +69,8 @@ struct bl_event {
 	 */
 	void (*render)(const struct bl_event *ev, struct jw *w);
 	/* one compact line, as `tetra getevents -o compact` */
-	void (*render_compact)(const struct bl_event *ev, char *buf, size_t size);
+	void (*render_compact)(const struct bl_event *ev, char *buf,
+			       size_t size);
 	void *ctx; /* module data for the renderers */
 };
 

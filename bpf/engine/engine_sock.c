@@ -141,18 +141,20 @@ void engine__render_status(struct engine *e, struct jw *w)
 	int n = engine__module_stats(e, st, ENGINE_MAX_RBS);
 
 	jw_kint(w, "pid", getpid());
-	jw_kuint(w, "uptime_s", (now_real_ns() - e->started_ns) / 1000000000ull);
+	jw_kuint(w, "uptime_s",
+		 (now_real_ns() - e->started_ns) / 1000000000ull);
 	jw_kuint(w, "events", e->events_total);
 	jw_kuint(w, "subscriber_drops", engine__sink_drops(e));
 	jw_kuint(w, "processes", proc_tree__count(e->procs));
-	jw_kint(w, "subscribers", e->srv ? engine_server__subscribers(e->srv) : 0);
+	jw_kint(w, "subscribers",
+		e->srv ? engine_server__subscribers(e->srv) : 0);
 	jw_key(w, "modules");
 	jw_arr_begin(w);
 	for (int i = 0; i < e->nmods; i++) {
 		jw_obj_begin(w);
 		jw_kstr(w, "name", e->mods[i].mod->name);
-		jw_kstr(w, "summary", e->mods[i].mod->summary ?
-					      e->mods[i].mod->summary : "");
+		jw_kstr(w, "summary",
+			e->mods[i].mod->summary ? e->mods[i].mod->summary : "");
 		for (int j = 0; j < n; j++) {
 			if (strcmp(st[j].name, e->mods[i].mod->name))
 				continue;
@@ -176,7 +178,8 @@ static int sandbox_register_req(struct engine *e, struct json_object *req,
 	if (json_object_object_get_ex(req, "cgroup_id", &v))
 		id = json_object_get_int64(v);
 	if (!name || id <= 0) {
-		snprintf(err, errlen, "sandbox.register needs name and cgroup_id");
+		snprintf(err, errlen,
+			 "sandbox.register needs name and cgroup_id");
 		return -EINVAL;
 	}
 	return engine__sandbox_register(e, (uint64_t)id, name,
@@ -207,8 +210,9 @@ static void handle_request(struct engine *e, struct engine_server *s,
 			reply_error(c, err);
 		} else {
 			c->subscribed = true;
-			c->compact = json_object_object_get_ex(req, "format", &v) &&
-				     !strcmp(json_object_get_string(v), "compact");
+			c->compact =
+				json_object_object_get_ex(req, "format", &v) &&
+				!strcmp(json_object_get_string(v), "compact");
 		}
 		json_object_put(req);
 		return;
@@ -302,7 +306,8 @@ static int accept_ready(struct engine *e, int fd, uint32_t events, void *ctx)
 		memset(c, 0, sizeof(*c));
 		c->fd = cfd;
 		c->in = malloc(IN_MAX + 1);
-		if (!c->in || engine__add_fd(e, cfd, EPOLLIN, client_ready, c)) {
+		if (!c->in ||
+		    engine__add_fd(e, cfd, EPOLLIN, client_ready, c)) {
 			free(c->in);
 			c->fd = -1;
 			break;
@@ -320,11 +325,13 @@ static void report_lost(struct client *c)
 
 	if (!c->lost)
 		return;
-	n = snprintf(line, sizeof(line),
-		     c->compact ? "⚠️  lost %llu events (subscriber too slow)\n" :
-				  "{\"lost_events\":{\"source\":\"bpflab_subscriber\","
-				  "\"num_events_lost\":%llu}}\n",
-		     (unsigned long long)c->lost);
+	n = snprintf(
+		line, sizeof(line),
+		c->compact ?
+			"⚠️  lost %llu events (subscriber too slow)\n" :
+			"{\"lost_events\":{\"source\":\"bpflab_subscriber\","
+			"\"num_events_lost\":%llu}}\n",
+		(unsigned long long)c->lost);
 	if (out_append(c, line, (size_t)n))
 		c->lost = 0;
 }
@@ -347,7 +354,8 @@ static void server_sink(struct engine *e, const struct bl_event *ev, void *ctx)
 
 			jw_reset(w);
 			ev->render_compact(ev, buf, sizeof(buf));
-			jw_raw(w, buf); /* plain text: jw is only a buffer here */
+			jw_raw(w,
+			       buf); /* plain text: jw is only a buffer here */
 			have_compact = true;
 		} else if (!c->compact && !have_json) {
 			jw_reset(w);
@@ -386,7 +394,8 @@ int engine_server__open(struct engine *e, struct engine_server **out)
 	memcpy(addr.sun_path, s->path, strlen(s->path) + 1);
 	/* we hold the engine lock, so any socket file here is stale */
 	unlink(s->path);
-	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s->listen_fd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->listen_fd < 0 ||
 	    bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
 	    chmod(s->path, 0600) || listen(s->listen_fd, 64)) {

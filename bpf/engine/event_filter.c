@@ -11,8 +11,14 @@
 #include "util/jw.h"
 
 static const char *const known_types[] = {
-	"process_exec", "process_exit", "process_kprobe", "process_tracepoint",
-	"process_lsm",	"flow",		"l7",		"lb",
+	"process_exec",
+	"process_exit",
+	"process_kprobe",
+	"process_tracepoint",
+	"process_lsm",
+	"flow",
+	"l7",
+	"lb",
 };
 
 int event_filter__add_type(struct event_filter *f, const char *type)

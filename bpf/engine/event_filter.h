@@ -16,7 +16,8 @@ struct json_object;
 #define EVENT_FILTER_MAX_TYPES 8
 
 struct event_filter {
-	char types[EVENT_FILTER_MAX_TYPES][32]; /* JSON keys: process_exec, ... */
+	char types[EVENT_FILTER_MAX_TYPES]
+		  [32]; /* JSON keys: process_exec, ... */
 	int ntypes;
 	uint32_t pid; /* 0: any; matches the process or any ancestor */
 	char binary[256]; /* exact path, or a substring if it has no '/' */

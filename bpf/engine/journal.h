@@ -33,11 +33,13 @@ struct journal_undo {
 /* Modules declare their kinds with JOURNAL_UNDO(kind, fn, what). */
 #define JOURNAL_CAT2(a, b) a##b
 #define JOURNAL_CAT(a, b) JOURNAL_CAT2(a, b)
-#define JOURNAL_UNDO(k, fn, w)                                             \
-	static const struct journal_undo JOURNAL_CAT(__journal_undo_,        \
-						     __COUNTER__)           \
-		__attribute__((used, section("bl_undo"), aligned(8))) = {     \
-			.kind = k, .undo = fn, .what = w,                     \
+#define JOURNAL_UNDO(k, fn, w)                                            \
+	static const struct journal_undo JOURNAL_CAT(__journal_undo_,     \
+						     __COUNTER__)         \
+		__attribute__((used, section("bl_undo"), aligned(8))) = { \
+			.kind = k,                                        \
+			.undo = fn,                                       \
+			.what = w,                                        \
 		}
 
 /* Record a resource; returns its sequence number (> 0) or -errno. */

@@ -132,7 +132,8 @@ static int req_uint(struct json_object *req, const char *key, uint32_t max,
 static int spec_from_json(struct json_object *req, struct lb_service_spec *s,
 			  char *err, size_t errlen)
 {
-	const char *name = engine_req_str(req, "name"), *vip = engine_req_str(req, "vip");
+	const char *name = engine_req_str(req, "name"),
+		   *vip = engine_req_str(req, "vip");
 	const char *algo = engine_req_str(req, "algorithm");
 	struct json_object *bes;
 	int ret;
@@ -268,7 +269,8 @@ static int req_list(struct engine *e, struct json_object *req, struct jw *w,
 static int req_backend(struct engine *e, struct json_object *req, struct jw *w,
 		       char *err, size_t errlen, void *ctx)
 {
-	const char *name = engine_req_str(req, "name"), *be = engine_req_str(req, "backend");
+	const char *name = engine_req_str(req, "name"),
+		   *be = engine_req_str(req, "backend");
 	const char *state = engine_req_str(req, "state");
 	struct lb_backend_spec b;
 	enum lb_be_set set;

@@ -68,7 +68,8 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 static int parse_req(struct json_object *req, struct cnp **pols, int *n,
 		     bool *audit, char *err, size_t errlen)
 {
-	const char *file = engine_req_str(req, "file"), *yaml = engine_req_str(req, "yaml");
+	const char *file = engine_req_str(req, "file"),
+		   *yaml = engine_req_str(req, "yaml");
 	const char *mode = engine_req_str(req, "mode");
 
 	if (!yaml) {
@@ -99,8 +100,8 @@ static int req_apply(struct engine *e, struct json_object *req, struct jw *w,
 	ret = parse_req(req, &pols, &n, &audit, err, errlen);
 	if (ret)
 		return ret;
-	ret = netpol__apply(m->np, pols, n, audit, engine_req_str(req, "file"), err,
-			    errlen);
+	ret = netpol__apply(m->np, pols, n, audit, engine_req_str(req, "file"),
+			    err, errlen);
 	if (!ret) {
 		st = netpol__stats(m->np);
 		jw_key(w, "applied");
@@ -198,7 +199,8 @@ static int resolve(struct netpol_mod *m, const char *s, uint32_t *ip, char *err,
 static int req_check(struct engine *e, struct json_object *req, struct jw *w,
 		     char *err, size_t errlen, void *ctx)
 {
-	const char *from = engine_req_str(req, "from"), *to = engine_req_str(req, "to");
+	const char *from = engine_req_str(req, "from"),
+		   *to = engine_req_str(req, "to");
 	const char *proto = engine_req_str(req, "protocol");
 	struct netpol_mod *m = ctx;
 	struct netpol_check c = {};
@@ -267,7 +269,8 @@ static int ep_from_json(struct json_object *o, struct netpol_endpoint *ep,
 		{ "cgroup", offsetof(struct netpol_endpoint, cgroup),
 		  sizeof(ep->cgroup) },
 	};
-	const char *name = engine_req_str(o, "name"), *ip = engine_req_str(o, "ip");
+	const char *name = engine_req_str(o, "name"),
+		   *ip = engine_req_str(o, "ip");
 	struct json_object *labels;
 	struct in_addr a;
 

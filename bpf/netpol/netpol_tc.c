@@ -14,7 +14,8 @@
 /* The endpoint's attachment as lab/net's tc helper describes it. */
 static struct net_tc ep_tc(const struct netpol_endpoint *ep)
 {
-	struct net_tc t = { .handle = NP_TC_HANDLE, .prio = NP_TC_PRIO,
+	struct net_tc t = { .handle = NP_TC_HANDLE,
+			    .prio = NP_TC_PRIO,
 			    .seq = ep->tc_seq };
 
 	snprintf(t.netns, sizeof(t.netns), "%s", ep->netns);

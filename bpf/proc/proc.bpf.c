@@ -55,7 +55,8 @@ static __always_inline void parent_key(__u32 ppid, struct bl_proc_key *out,
 }
 
 SEC("tp_btf/sched_process_fork")
-int BPF_PROG(bl_proc_fork, struct task_struct *parent, struct task_struct *child)
+int BPF_PROG(bl_proc_fork, struct task_struct *parent,
+	     struct task_struct *child)
 {
 	struct bl_proc_entry entry = {};
 	struct bl_fork_event *ev;

@@ -64,7 +64,8 @@ static void compact_exit(const struct bl_event *ev, char *buf, size_t size)
 	char how[32];
 
 	if (WIFSIGNALED(p->exit_code) && signal_name(WTERMSIG(p->exit_code)))
-		snprintf(how, sizeof(how), "%s", signal_name(WTERMSIG(p->exit_code)));
+		snprintf(how, sizeof(how), "%s",
+			 signal_name(WTERMSIG(p->exit_code)));
 	else
 		snprintf(how, sizeof(how), "%d", WEXITSTATUS(p->exit_code));
 	snprintf(buf, size, "💥 exit    %s %u %s %s %s", where(ev), p->pid,
@@ -94,7 +95,8 @@ static void emit(struct proc_mod *m, struct proc_node *p, uint16_t op,
 }
 
 /* A fork copies its parent's image until it execs. */
-static void inherit_image(struct proc_node *child, const struct proc_node *parent)
+static void inherit_image(struct proc_node *child,
+			  const struct proc_node *parent)
 {
 	if (!parent)
 		return;
@@ -124,10 +126,11 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 	case BL_OP_FORK:
 		if (proc_decode_fork(rec, len, &tmpl))
 			return 0;
-		inherit_image(&tmpl, tmpl.parent_ktime ?
-					     proc_tree__find_exec(t, tmpl.ppid,
-								  tmpl.parent_ktime) :
-					     proc_tree__find(t, tmpl.ppid));
+		inherit_image(&tmpl,
+			      tmpl.parent_ktime ?
+				      proc_tree__find_exec(t, tmpl.ppid,
+							   tmpl.parent_ktime) :
+				      proc_tree__find(t, tmpl.ppid));
 		proc_tree__add(t, &tmpl);
 		break;
 	case BL_OP_EXIT:
@@ -187,7 +190,8 @@ static int proc_load(struct engine *e, void **state)
 	m->skel = proc_bpf__open_and_load();
 	if (!m->skel) {
 		err = -errno;
-		pr_err("proc: loading the process hooks failed: %s", strerror(-err));
+		pr_err("proc: loading the process hooks failed: %s",
+		       strerror(-err));
 		goto fail;
 	}
 	err = proc_bpf__attach(m->skel);
@@ -211,7 +215,8 @@ fail:
 	return err;
 }
 
-ENGINE_MODULE(proc, .name = "proc",
-	      .summary = "process story lines: fork, exec, exit (tp_btf sched_*)",
-	      .load = proc_load, .unload = proc_unload, .order = 0,
-	      .default_on = true);
+ENGINE_MODULE(
+	proc, .name = "proc",
+	.summary = "process story lines: fork, exec, exit (tp_btf sched_*)",
+	.load = proc_load, .unload = proc_unload, .order = 0,
+	.default_on = true);

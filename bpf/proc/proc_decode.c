@@ -108,7 +108,8 @@ int proc_decode_fork(const void *rec, size_t len, struct proc_node *out)
 
 int proc_decode_exit(const void *rec, size_t len, struct bl_exit_event *out)
 {
-	if (len < sizeof(*out) || ((const struct bl_hdr *)rec)->op != BL_OP_EXIT)
+	if (len < sizeof(*out) ||
+	    ((const struct bl_hdr *)rec)->op != BL_OP_EXIT)
 		return -EINVAL;
 	memcpy(out, rec, sizeof(*out));
 	return 0;
@@ -117,21 +118,21 @@ int proc_decode_exit(const void *rec, size_t len, struct bl_exit_event *out)
 const char *signal_name(int sig)
 {
 	static const char *const names[] = {
-		[SIGHUP] = "SIGHUP",	 [SIGINT] = "SIGINT",
-		[SIGQUIT] = "SIGQUIT",	 [SIGILL] = "SIGILL",
-		[SIGTRAP] = "SIGTRAP",	 [SIGABRT] = "SIGABRT",
-		[SIGBUS] = "SIGBUS",	 [SIGFPE] = "SIGFPE",
-		[SIGKILL] = "SIGKILL",	 [SIGUSR1] = "SIGUSR1",
-		[SIGSEGV] = "SIGSEGV",	 [SIGUSR2] = "SIGUSR2",
-		[SIGPIPE] = "SIGPIPE",	 [SIGALRM] = "SIGALRM",
-		[SIGTERM] = "SIGTERM",	 [SIGSTKFLT] = "SIGSTKFLT",
-		[SIGCHLD] = "SIGCHLD",	 [SIGCONT] = "SIGCONT",
-		[SIGSTOP] = "SIGSTOP",	 [SIGTSTP] = "SIGTSTP",
-		[SIGTTIN] = "SIGTTIN",	 [SIGTTOU] = "SIGTTOU",
-		[SIGURG] = "SIGURG",	 [SIGXCPU] = "SIGXCPU",
-		[SIGXFSZ] = "SIGXFSZ",	 [SIGVTALRM] = "SIGVTALRM",
-		[SIGPROF] = "SIGPROF",	 [SIGWINCH] = "SIGWINCH",
-		[SIGIO] = "SIGIO",	 [SIGPWR] = "SIGPWR",
+		[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",
+		[SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
+		[SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",
+		[SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1",
+		[SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",
+		[SIGTERM] = "SIGTERM", [SIGSTKFLT] = "SIGSTKFLT",
+		[SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT",
+		[SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP",
+		[SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
+		[SIGURG] = "SIGURG",   [SIGXCPU] = "SIGXCPU",
+		[SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM",
+		[SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH",
+		[SIGIO] = "SIGIO",     [SIGPWR] = "SIGPWR",
 		[SIGSYS] = "SIGSYS",
 	};
 

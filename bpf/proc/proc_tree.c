@@ -109,7 +109,8 @@ struct proc_node *proc_tree__add(struct proc_tree *t,
 	p->parent = NULL;
 	p->live_children = 0;
 	if (tmpl->parent_ktime)
-		parent = proc_tree__find_exec(t, tmpl->ppid, tmpl->parent_ktime);
+		parent =
+			proc_tree__find_exec(t, tmpl->ppid, tmpl->parent_ktime);
 	if (!parent && tmpl->ppid)
 		parent = proc_tree__find(t, tmpl->ppid);
 	/* a process is never its own ancestor, even when pids wrap */
@@ -270,7 +271,8 @@ static int procfs_fill(int pid, struct proc_node *p)
 	if (s)
 		sscanf(s + 1, "%15[^)]", p->comm);
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file(path, buf, sizeof(buf)) > 0 && (s = strstr(buf, "\nUid:")))
+	if (read_file(path, buf, sizeof(buf)) > 0 &&
+	    (s = strstr(buf, "\nUid:")))
 		sscanf(s + 5, "%u", &p->uid);
 	snprintf(path, sizeof(path), "/proc/%d/loginuid", pid);
 	p->auid = (uint32_t)-1;

@@ -10,12 +10,12 @@
 #include "abi/abi.h"
 
 /* Declare in each module: the stats map user space reads as "<module>_stats". */
-#define BL_DECLARE_STATS(name)                          \
-	struct {                                        \
+#define BL_DECLARE_STATS(name)                           \
+	struct {                                         \
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
-		__uint(max_entries, BL_STAT_MAX);       \
-		__type(key, __u32);                     \
-		__type(value, __u64);                   \
+		__uint(max_entries, BL_STAT_MAX);        \
+		__type(key, __u32);                      \
+		__type(value, __u64);                    \
 	} name SEC(".maps")
 
 static __always_inline void bl_stat_inc(void *stats, __u32 which)

@@ -27,7 +27,8 @@ void log_set_sink(void (*sink)(enum log_level lvl, const char *msg))
 
 static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
-	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
+	static const char *const prefix[] = { "error: ", "warning: ", "",
+					      "debug: " };
 	char buf[1024];
 
 	if (lvl > current_level)

@@ -56,7 +56,8 @@ static int on_output(struct tui *t, int fd, uint32_t events, void *ctx)
 	(void)events;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n' || c->plen == sizeof(c->partial) - 1) {
+			if (buf[i] == '\n' ||
+			    c->plen == sizeof(c->partial) - 1) {
 				add_line(c, c->partial, c->plen);
 				c->plen = 0;
 				if (buf[i] == '\n')
@@ -80,7 +81,8 @@ int child_start(struct tui *t, const char *title, char *const argv[])
 	int pfd[2], err;
 
 	if (t->child && !t->child->done) {
-		tui_status(t, "%s is still running (x stops it)", t->child->title);
+		tui_status(t, "%s is still running (x stops it)",
+			   t->child->title);
 		return -EBUSY;
 	}
 	c = calloc(1, sizeof(*c));
@@ -103,8 +105,10 @@ int child_start(struct tui *t, const char *title, char *const argv[])
 		sigset_t none;
 
 		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL); /* the engine blocked these */
-		setpgid(0, 0); /* our terminal's Ctrl-C is the console's, not its */
+		sigprocmask(SIG_SETMASK, &none,
+			    NULL); /* the engine blocked these */
+		setpgid(0,
+			0); /* our terminal's Ctrl-C is the console's, not its */
 		dup2(null, STDIN_FILENO);
 		dup2(pfd[1], STDOUT_FILENO);
 		dup2(pfd[1], STDERR_FILENO);
@@ -148,7 +152,8 @@ void child_reap(struct tui *t)
 	if (!c->done) {
 		/* its teardown removes what it made: give it up to 10 s */
 		kill(c->pid, SIGINT);
-		for (int i = 0; i < 100 && waitpid(c->pid, NULL, WNOHANG) == 0; i++)
+		for (int i = 0; i < 100 && waitpid(c->pid, NULL, WNOHANG) == 0;
+		     i++)
 			usleep(100000);
 		if (waitpid(c->pid, NULL, WNOHANG) == 0) {
 			kill(c->pid, SIGKILL);

@@ -19,12 +19,12 @@
 #include "console/tui/crt.h"
 
 static const struct crt_glyphs utf8_glyphs = {
-	"─", "│", "┌", "┐", "└", "┘", "├", "└", "→", "█", "░",
-	{ "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" },
+	"─", "│", "┌", "┐", "└", "┘",
+	"├", "└", "→", "█", "░", { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" },
 };
 static const struct crt_glyphs ascii_glyphs = {
-	"-", "|", "+", "+", "+", "+", "|", "`", ">", "#", ".",
-	{ "_", "_", ".", ".", "o", "o", "O", "#" },
+	"-", "|", "+", "+", "+", "+",
+	"|", "`", ">", "#", ".", { "_", "_", ".", ".", "o", "o", "O", "#" },
 };
 
 static struct termios saved_tio;
@@ -86,7 +86,8 @@ int crt_init(void)
 		return -ENOTTY;
 	active = true;
 	atexit(crt_done);
-	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]);
+	     i++)
 		signal(fatal_signals[i], on_fatal);
 	cbreak(); /* Ctrl-C stays a signal: the engine's signalfd stops the loop */
 	noecho();
@@ -104,7 +105,8 @@ void crt_done(void)
 		return;
 	active = false;
 	endwin();
-	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]);
+	     i++)
 		signal(fatal_signals[i], SIG_DFL);
 	if (have_tio)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
@@ -240,7 +242,10 @@ void crt_spark(int y, int x, int width, const double *v, int n, int attr)
 	for (int i = first; i < n; i++) {
 		int lvl = max > 0 ? (int)(v[i] / max * 7 + 0.5) : 0;
 
-		crt_put(y, x + i - first, 1, attr, g->spark[lvl < 0 ? 0 : lvl > 7 ? 7 : lvl]);
+		crt_put(y, x + i - first, 1, attr,
+			g->spark[lvl < 0 ? 0 :
+				 lvl > 7 ? 7 :
+					   lvl]);
 	}
 }
 

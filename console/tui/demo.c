@@ -21,8 +21,8 @@ struct demo {
 	uint64_t until_ns; /* a wait or an auto pause ends then */
 };
 
-static const char *const commands[] = { "screen", "say", "scenario", "bench",
-					"key", "wait", "pause", NULL };
+static const char *const commands[] = { "screen", "say",  "scenario", "bench",
+					"key",	  "wait", "pause",    NULL };
 
 static int check_line(const char *path, int lineno, const char *s)
 {
@@ -60,7 +60,8 @@ int demo_open(struct tui *t, const char *path, bool autoplay)
 		if (!*s || *s == '#')
 			continue;
 		if (d->n == DEMO_MAX_LINES) {
-			pr_err("%s:%d: more than %d commands", path, lineno, DEMO_MAX_LINES);
+			pr_err("%s:%d: more than %d commands", path, lineno,
+			       DEMO_MAX_LINES);
 			err = -E2BIG;
 		} else if (!(err = check_line(path, lineno, s))) {
 			d->lines[d->n++] = strdup(s);

@@ -29,7 +29,8 @@ static void newest_lb(struct model_bench *m)
 		    strcmp(de->d_name + n - 5, ".json"))
 			continue;
 		if (strcmp(de->d_name, m->lb_file) > 0)
-			snprintf(m->lb_file, sizeof(m->lb_file), "%.255s", de->d_name);
+			snprintf(m->lb_file, sizeof(m->lb_file), "%.255s",
+				 de->d_name);
 	}
 	if (d)
 		closedir(d);
@@ -52,23 +53,30 @@ void mbench_load(struct model_bench *m)
 	newest_lb(m);
 	o = m->lb_file[0] ? load(m, m->lb_file) : NULL;
 	arr = jp_get(o, "results");
-	for (size_t i = 0; arr && i < json_object_array_length(arr) && m->nlb < MBENCH_ROWS; i++) {
+	for (size_t i = 0;
+	     arr && i < json_object_array_length(arr) && m->nlb < MBENCH_ROWS;
+	     i++) {
 		struct json_object *r = json_object_array_get_idx(arr, i);
 		struct mbench_lb_row *row = &m->lb[m->nlb++];
 
-		snprintf(row->mode, sizeof(row->mode), "%s", jp_str(r, "mode", "?"));
+		snprintf(row->mode, sizeof(row->mode), "%s",
+			 jp_str(r, "mode", "?"));
 		row->services = (int)jp_int(r, "services", 0);
-		row->conn_per_s = json_object_get_double(jp_get(r, "conn_per_s"));
+		row->conn_per_s =
+			json_object_get_double(jp_get(r, "conn_per_s"));
 	}
 	json_object_put(o);
 	o = load(m, "bench-enforce.json");
 	arr = jp_get(o, "write_dev_null");
 	m->have_enforce = arr != NULL;
-	for (size_t i = 0; arr && i < json_object_array_length(arr) && m->nenf < MBENCH_ROWS; i++) {
+	for (size_t i = 0;
+	     arr && i < json_object_array_length(arr) && m->nenf < MBENCH_ROWS;
+	     i++) {
 		struct json_object *r = json_object_array_get_idx(arr, i);
 		struct mbench_enf_row *row = &m->enf[m->nenf++];
 
-		snprintf(row->setup, sizeof(row->setup), "%s", jp_str(r, "setup", "?"));
+		snprintf(row->setup, sizeof(row->setup), "%s",
+			 jp_str(r, "setup", "?"));
 		row->ns = json_object_get_double(jp_get(r, "ns"));
 	}
 	json_object_put(o);
@@ -87,7 +95,8 @@ double mbench_lb_ratio(const struct model_bench *m, int *services)
 			continue;
 		if (!strcmp(m->lb[i].mode, "ebpf"))
 			ebpf = m->lb[i].conn_per_s;
-		else if (!strncmp(m->lb[i].mode, "iptables", 8) && m->lb[i].conn_per_s > ipt)
+		else if (!strncmp(m->lb[i].mode, "iptables", 8) &&
+			 m->lb[i].conn_per_s > ipt)
 			ipt = m->lb[i].conn_per_s;
 	}
 	*services = n;

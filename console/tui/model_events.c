@@ -48,8 +48,8 @@ static enum evm_kind kind_of(const char *type)
 {
 	if (!strcmp(type, "flow"))
 		return EVK_FLOW;
-	if (!strncmp(type, "process_exec", 12) || !strcmp(type, "process_exit") ||
-	    !strcmp(type, "process_fork"))
+	if (!strncmp(type, "process_exec", 12) ||
+	    !strcmp(type, "process_exit") || !strcmp(type, "process_fork"))
 		return EVK_PROC;
 	return EVK_SECURITY; /* process_kprobe, process_tracepoint, process_lsm */
 }
@@ -94,7 +94,9 @@ static void fill_security(struct evm_item *it, struct json_object *body)
 	it->pid = (uint32_t)jp_int(body, "process.pid", 0);
 	snprintf(it->who, sizeof(it->who), "%s", jp_basename(bin));
 	snprintf(it->text, sizeof(it->text), "%-5s %-18s %s %s %s",
-		 it->action == EVA_KILL ? "KILL" : it->action == EVA_DENY ? "DENY" : "POST",
+		 it->action == EVA_KILL ? "KILL" :
+		 it->action == EVA_DENY ? "DENY" :
+					  "POST",
 		 jp_str(body, "policy_name", "-"), bin,
 		 jp_str(body, "process.arguments", ""),
 		 jp_str(body, "function_name", ""));
@@ -107,28 +109,34 @@ static void fill_flow(struct evm_item *it, struct json_object *body)
 	struct json_object *l4 = jp_get(body, "l4"), *p = NULL;
 
 	if (l4) {
-		json_object_object_foreach(l4, k, v) {
+		json_object_object_foreach(l4, k, v)
+		{
 			proto = k;
 			p = v;
 			break;
 		}
 	}
 	it->action = !strcmp(verdict, "DROPPED") ? EVA_DROP : EVA_NONE;
-	snprintf(it->who, sizeof(it->who), "%s", jp_str(body, "IP.source", "?"));
+	snprintf(it->who, sizeof(it->who), "%s",
+		 jp_str(body, "IP.source", "?"));
 	if (jp_get(body, "l7")) {
-		snprintf(it->text, sizeof(it->text), "%s:%lld %s %s:%lld %-9s %-10s %s %s %lld",
-			 it->who, (long long)jp_int(p, "source_port", 0), "->",
+		snprintf(it->text, sizeof(it->text),
+			 "%s:%lld %s %s:%lld %-9s %-10s %s %s %lld", it->who,
+			 (long long)jp_int(p, "source_port", 0), "->",
 			 jp_str(body, "IP.destination", "?"),
-			 (long long)jp_int(p, "destination_port", 0), "L7", verdict,
-			 jp_str(body, "l7.http.method", ""), jp_str(body, "l7.http.url", ""),
+			 (long long)jp_int(p, "destination_port", 0), "L7",
+			 verdict, jp_str(body, "l7.http.method", ""),
+			 jp_str(body, "l7.http.url", ""),
 			 (long long)jp_int(body, "l7.http.code", 0));
 		return;
 	}
-	snprintf(it->text, sizeof(it->text), "%s:%lld %s %s:%lld %-9s %-10s %s %s",
-		 it->who, (long long)jp_int(p, "source_port", 0), "->",
+	snprintf(it->text, sizeof(it->text),
+		 "%s:%lld %s %s:%lld %-9s %-10s %s %s", it->who,
+		 (long long)jp_int(p, "source_port", 0), "->",
 		 jp_str(body, "IP.destination", "?"),
 		 (long long)jp_int(p, "destination_port", 0), proto, verdict,
-		 jp_str(body, "traffic_direction", ""), jp_str(body, "bpflab.event", ""));
+		 jp_str(body, "traffic_direction", ""),
+		 jp_str(body, "bpflab.event", ""));
 }
 
 static void fill_proc_json(struct evm_item *it, struct json_object *body)
@@ -196,11 +204,13 @@ static void push_compact(struct ev_model *m, const struct bl_event *ev)
 	struct evm_item tmp = {}, *it;
 
 	snprintf(tmp.type, sizeof(tmp.type), "%s", ev->type);
-	tmp.real_ns = ev->ktime ? ktime_to_realtime_ns(ev->ktime) : now_real_ns();
+	tmp.real_ns =
+		ev->ktime ? ktime_to_realtime_ns(ev->ktime) : now_real_ns();
 	if (ev->render_compact)
 		ev->render_compact(ev, tmp.text, sizeof(tmp.text));
 	/* hubble's compact line starts with its own time: the row has one */
-	if (k == EVK_FLOW && strlen(tmp.text) > 21 && !strncmp(tmp.text + 19, ": ", 2))
+	if (k == EVK_FLOW && strlen(tmp.text) > 21 &&
+	    !strncmp(tmp.text + 19, ": ", 2))
 		memmove(tmp.text, tmp.text + 21, strlen(tmp.text + 21) + 1);
 	if (k == EVK_FLOW) /* the source address, for top talkers */
 		snprintf(tmp.who, sizeof(tmp.who), "%.*s",
@@ -236,7 +246,8 @@ void evm_push_live(struct ev_model *m, const struct bl_event *ev)
 	enum evm_kind k = kind_of(ev->type);
 	const char *line = NULL;
 
-	if (m->record || k == EVK_SECURITY || (k == EVK_FLOW && m->flow_budget > 0)) {
+	if (m->record || k == EVK_SECURITY ||
+	    (k == EVK_FLOW && m->flow_budget > 0)) {
 		jw_reset(&scratch);
 		engine__render_line(ev, &scratch);
 		line = jw_str(&scratch);

@@ -49,12 +49,14 @@ struct evm_ring {
 struct ev_model {
 	struct evm_ring ring[EVK_MAX];
 	uint64_t total, kills, denies, drops, flows, not_shown;
-	uint64_t bad_json; /* live events whose JSON did not parse (compact kept) */
+	uint64_t
+		bad_json; /* live events whose JSON did not parse (compact kept) */
 	bool paused;
 	int flow_budget; /* left in this tick */
 	/* once a second */
 	uint64_t last_total, last_flows, last_kills;
-	double hist_events[EVM_HIST], hist_flows[EVM_HIST], hist_kills[EVM_HIST];
+	double hist_events[EVM_HIST], hist_flows[EVM_HIST],
+		hist_kills[EVM_HIST];
 	int hist_n;
 	double events_per_s, flows_per_s;
 	FILE *record; /* --record: every event's JSON line */

@@ -57,11 +57,14 @@ static double cpu_of(const struct usage_snap *now, uint64_t key, bool cgroup)
 	}
 	if (!a)
 		return 0;
-	return (double)(a->cpu_ns - (b && b->cpu_ns <= a->cpu_ns ? b->cpu_ns : 0)) / dt * 100.0;
+	return (double)(a->cpu_ns -
+			(b && b->cpu_ns <= a->cpu_ns ? b->cpu_ns : 0)) /
+	       dt * 100.0;
 }
 
-static void fill_row(struct tui *t, struct mproc_row *r, const struct proc_node *p,
-		     const struct usage_snap *snap, int depth)
+static void fill_row(struct tui *t, struct mproc_row *r,
+		     const struct proc_node *p, const struct usage_snap *snap,
+		     int depth)
 {
 	const char *sb = engine__sandbox_name(t->e, p->cgroup_id, NULL);
 
@@ -71,8 +74,8 @@ static void fill_row(struct tui *t, struct mproc_row *r, const struct proc_node 
 	r->depth = depth;
 	r->cpu_pct = snap ? cpu_of(snap, p->pid, false) : 0;
 	snprintf(r->sandbox, sizeof(r->sandbox), "%s", sb ? sb : "host");
-	snprintf(r->cmd, sizeof(r->cmd), "%s %s", p->binary ? p->binary : p->comm,
-		 p->args ? p->args : "");
+	snprintf(r->cmd, sizeof(r->cmd), "%s %s",
+		 p->binary ? p->binary : p->comm, p->args ? p->args : "");
 }
 
 static bool is_root(const struct proc_node *p)
@@ -82,7 +85,8 @@ static bool is_root(const struct proc_node *p)
 
 /* Depth-first: a parent, then its children; O(n^2) over a few hundred rows. */
 static void emit_tree(struct tui *t, struct model_procs *m, struct collect *c,
-		      const struct proc_node *p, int depth, const struct usage_snap *snap)
+		      const struct proc_node *p, int depth,
+		      const struct usage_snap *snap)
 {
 	if (m->n >= c->n || depth > 64)
 		return;
@@ -105,7 +109,8 @@ static void sum_sandboxes(struct model_procs *m)
 			if (m->nsbx == 16)
 				continue;
 			memset(&m->sbx[k], 0, sizeof(m->sbx[k]));
-			snprintf(m->sbx[k].name, sizeof(m->sbx[k].name), "%s", m->rows[i].sandbox);
+			snprintf(m->sbx[k].name, sizeof(m->sbx[k].name), "%s",
+				 m->rows[i].sandbox);
 			m->nsbx++;
 		}
 		m->sbx[k].cpu_pct += m->rows[i].cpu_pct;
@@ -120,14 +125,16 @@ int mprocs_refresh(struct tui *t, struct model_procs *m, bool tree)
 	int err;
 
 	if (!t->e) {
-		snprintf(m->error, sizeof(m->error), "no engine in this session (replay)");
+		snprintf(m->error, sizeof(m->error),
+			 "no engine in this session (replay)");
 		return -ENOTCONN;
 	}
 	if (!usage && !usage_failed) {
 		err = usage__open(&usage);
 		if (err) {
 			usage_failed = true;
-			snprintf(m->error, sizeof(m->error), "CPU unknown: usage programs: %s",
+			snprintf(m->error, sizeof(m->error),
+				 "CPU unknown: usage programs: %s",
 				 strerror(-err));
 		}
 	}

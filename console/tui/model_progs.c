@@ -58,8 +58,10 @@ static const struct mprog_row *old_row(const struct model_progs *m, uint32_t id)
 static void push(struct mprog_row *r)
 {
 	if (r->hist_n == MPROGS_HIST) {
-		memmove(r->hist_ns, r->hist_ns + 1, (MPROGS_HIST - 1) * sizeof(double));
-		memmove(r->hist_runs, r->hist_runs + 1, (MPROGS_HIST - 1) * sizeof(double));
+		memmove(r->hist_ns, r->hist_ns + 1,
+			(MPROGS_HIST - 1) * sizeof(double));
+		memmove(r->hist_runs, r->hist_runs + 1,
+			(MPROGS_HIST - 1) * sizeof(double));
 		r->hist_n--;
 	}
 	r->hist_ns[r->hist_n] = r->avg_ns;
@@ -77,7 +79,8 @@ int mprogs_refresh(struct model_progs *m, uint64_t now_ns)
 
 	err = prog_stats__read(&st, &n);
 	if (err) {
-		snprintf(m->error, sizeof(m->error), "reading programs: %s", strerror(-err));
+		snprintf(m->error, sizeof(m->error), "reading programs: %s",
+			 strerror(-err));
 		return err;
 	}
 	rows = calloc(n ? n : 1, sizeof(*rows));

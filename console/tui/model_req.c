@@ -37,7 +37,8 @@ static int connect_nb(void)
 	if (fd < 0)
 		return -errno;
 	bl_run_path(addr.sun_path, sizeof(addr.sun_path), "engine.sock");
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) && errno != EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) &&
+	    errno != EINPROGRESS) {
 		int err = -errno;
 
 		close(fd);
@@ -56,10 +57,12 @@ static void finish(struct model_req *r)
 
 static void take_reply(struct model_req *r, const char *line)
 {
-	struct json_object *o = json_tokener_parse(line), *ok = NULL, *err = NULL;
+	struct json_object *o = json_tokener_parse(line), *ok = NULL,
+			   *err = NULL;
 
 	if (!o || !json_object_object_get_ex(o, "ok", &ok)) {
-		snprintf(r->error, sizeof(r->error), "bad reply from the engine");
+		snprintf(r->error, sizeof(r->error),
+			 "bad reply from the engine");
 		json_object_put(o);
 		return;
 	}
@@ -98,7 +101,8 @@ static int on_ready(struct tui *t, int fd, uint32_t events, void *ctx)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0; /* the rest comes later */
 		if (n <= 0) {
-			snprintf(r->error, sizeof(r->error), "the engine closed the connection");
+			snprintf(r->error, sizeof(r->error),
+				 "the engine closed the connection");
 			break;
 		}
 		r->len += (size_t)n;
@@ -123,12 +127,14 @@ static int send_req(struct model_req *r)
 	int fd = connect_nb();
 
 	if (fd < 0) {
-		snprintf(r->error, sizeof(r->error), "no engine socket: %s", strerror(-fd));
+		snprintf(r->error, sizeof(r->error), "no engine socket: %s",
+			 strerror(-fd));
 		return fd;
 	}
 	/* a few hundred bytes fit the socket buffer: the write does not block */
 	if (write(fd, r->request, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
-		snprintf(r->error, sizeof(r->error), "cannot send: %s", strerror(errno));
+		snprintf(r->error, sizeof(r->error), "cannot send: %s",
+			 strerror(errno));
 		close(fd);
 		return -EIO;
 	}

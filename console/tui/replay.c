@@ -101,7 +101,8 @@ void replay_feed(struct tui *t)
 		read_next(r);
 	}
 	if (r->eof)
-		tui_status(t, "replay finished: %llu events", (unsigned long long)r->fed);
+		tui_status(t, "replay finished: %llu events",
+			   (unsigned long long)r->fed);
 	t->dirty = true;
 }
 

@@ -42,7 +42,8 @@ static void bench_fini(struct tui *t, void *state)
 
 static bool bench_running(const struct tui *t)
 {
-	return t->child && !t->child->done && !strncmp(t->child->title, "bench", 5);
+	return t->child && !t->child->done &&
+	       !strncmp(t->child->title, "bench", 5);
 }
 
 static void bench_tick(struct tui *t, void *state)
@@ -60,17 +61,20 @@ static int draw_lb(const struct model_bench *m, int y, int rows, int cols)
 	double max = 1;
 	int n = 0;
 
-	crt_putf(y, 0, cols, ATTR_BOLD, "Connections/s per mode and services (%s)",
-		 m->lb_file[0] ? m->lb_file : "no bench-lb-*.json yet: press l");
+	crt_putf(y, 0, cols, ATTR_BOLD,
+		 "Connections/s per mode and services (%s)",
+		 m->lb_file[0] ? m->lb_file :
+				 "no bench-lb-*.json yet: press l");
 	for (int i = 0; i < m->nlb; i++)
 		if (m->lb[i].conn_per_s > max)
 			max = m->lb[i].conn_per_s;
 	for (int i = 0; i < m->nlb && n < rows - 1; i++, n++) {
 		const struct mbench_lb_row *r = &m->lb[i];
-		int attr = !strcmp(r->mode, "ebpf") ? crt_attr(C_OK) : crt_attr(C_WARN);
+		int attr = !strcmp(r->mode, "ebpf") ? crt_attr(C_OK) :
+						      crt_attr(C_WARN);
 
-		crt_putf(y + 1 + n, 0, 34, ATTR_NONE, "%-16s %5d svc %9.0f", r->mode,
-			 r->services, r->conn_per_s);
+		crt_putf(y + 1 + n, 0, 34, ATTR_NONE, "%-16s %5d svc %9.0f",
+			 r->mode, r->services, r->conn_per_s);
 		crt_bar(y + 1 + n, 35, cols - 36, r->conn_per_s / max, attr);
 	}
 	return n + 1;
@@ -82,8 +86,9 @@ static int draw_enforce(const struct model_bench *m, int y, int rows, int cols)
 	int n = 0;
 
 	crt_put(y, 0, cols, ATTR_BOLD,
-		m->have_enforce ? "ns per write() (log scale): none / floor / bpflab / strace / auditd"
-				: "no bench-enforce.json yet: press e");
+		m->have_enforce ?
+			"ns per write() (log scale): none / floor / bpflab / strace / auditd" :
+			"no bench-enforce.json yet: press e");
 	for (int i = 0; i < m->nenf; i++)
 		if (m->enf[i].ns > max)
 			max = m->enf[i].ns;
@@ -91,9 +96,11 @@ static int draw_enforce(const struct model_bench *m, int y, int rows, int cols)
 		const struct mbench_enf_row *r = &m->enf[i];
 		double frac = r->ns > 1 ? log10(r->ns) / log10(max) : 0;
 		int attr = !strncmp(r->setup, "rules", 5) ? crt_attr(C_OK) :
-			   !strcmp(r->setup, "strace") ? crt_attr(C_BAD) : crt_attr(C_METER);
+			   !strcmp(r->setup, "strace")	  ? crt_attr(C_BAD) :
+							    crt_attr(C_METER);
 
-		crt_putf(y + 1 + n, 0, 28, ATTR_NONE, "%-10s %12.1f ns", r->setup, r->ns);
+		crt_putf(y + 1 + n, 0, 28, ATTR_NONE, "%-10s %12.1f ns",
+			 r->setup, r->ns);
 		crt_bar(y + 1 + n, 29, cols - 30, frac, attr);
 	}
 	return n + 1;
@@ -105,28 +112,34 @@ static void draw_run(struct tui *t, int y, int rows, int cols)
 	int n, first;
 
 	if (!c || strncmp(c->title, "bench", 5)) {
-		crt_put(y, 0, cols, crt_attr(C_DIM), "l runs bench lb, e runs bench enforce");
+		crt_put(y, 0, cols, crt_attr(C_DIM),
+			"l runs bench lb, e runs bench enforce");
 		return;
 	}
 	crt_putf(y, 0, 40, ATTR_BOLD, "%s: %s", c->title,
-		 c->done ? (c->status ? "failed" : "done") : "running (x stops it)");
+		 c->done ? (c->status ? "failed" : "done") :
+			   "running (x stops it)");
 	if (!c->done) /* no progress protocol: the bar moves with each line */
 		crt_bar(y, 42, cols - 44 > 30 ? 30 : cols - 44,
-			(double)(child_nlines(c) % 40) / 40.0, crt_attr(C_METER));
+			(double)(child_nlines(c) % 40) / 40.0,
+			crt_attr(C_METER));
 	n = child_nlines(c);
 	first = n > rows - 1 ? n - (rows - 1) : 0;
 	for (int i = first; i < n; i++)
-		crt_put(y + 1 + i - first, 0, cols, ATTR_NONE, child_line(c, i));
+		crt_put(y + 1 + i - first, 0, cols, ATTR_NONE,
+			child_line(c, i));
 }
 
-static void bench_draw(struct tui *t, void *state, int y, int x, int rows, int cols)
+static void bench_draw(struct tui *t, void *state, int y, int x, int rows,
+		       int cols)
 {
 	struct bench_state *s = state;
 	int used, half = rows / 2;
 
 	(void)x;
-	if (bench_running(t) || (t->child && !strncmp(t->child->title, "bench", 5) &&
-				 t->pane[t->cur])) {
+	if (bench_running(t) ||
+	    (t->child && !strncmp(t->child->title, "bench", 5) &&
+	     t->pane[t->cur])) {
 		/* while a bench runs, its output takes the lower half */
 		used = draw_lb(&s->m, y, half / 2 + 1, cols);
 		used += draw_enforce(&s->m, y + used, half - used, cols);
@@ -145,7 +158,8 @@ static bool bench_key(struct tui *t, void *state, int ch)
 
 	(void)state;
 	if (ch == 'l' || ch == 'e') {
-		child_start(t, ch == 'l' ? "bench lb" : "bench enforce", ch == 'l' ? lb : enf);
+		child_start(t, ch == 'l' ? "bench lb" : "bench enforce",
+			    ch == 'l' ? lb : enf);
 		return true;
 	}
 	return false;

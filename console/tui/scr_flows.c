@@ -103,7 +103,8 @@ static int visible(struct tui *t, const struct evm_item **out, int max)
 	return n;
 }
 
-static void flows_draw(struct tui *t, void *state, int y, int x, int rows, int cols)
+static void flows_draw(struct tui *t, void *state, int y, int x, int rows,
+		       int cols)
 {
 	struct flows_state *s = state;
 	const struct evm_item *v[EVM_RING];
@@ -114,33 +115,44 @@ static void flows_draw(struct tui *t, void *state, int y, int x, int rows, int c
 	s->rows = rows - 2;
 	crt_putf(y, 0, cols, ATTR_BOLD, "%-8s %s", "TIME",
 		 "SOURCE -> DESTINATION     TYPE      VERDICT    SUMMARY");
-	crt_putf(y + rows - 1, 0, cols, crt_attr(C_DIM),
-		 "%d of %llu flows shown, %llu dropped, %llu events not shown%s%s",
-		 n, (unsigned long long)t->ev.flows, (unsigned long long)t->ev.drops,
-		 (unsigned long long)t->ev.not_shown, t->ev.paused ? " (paused)" : "",
-		 t->ev.bad_json ? "; some events had unreadable JSON (compact shown)" : "");
+	crt_putf(
+		y + rows - 1, 0, cols, crt_attr(C_DIM),
+		"%d of %llu flows shown, %llu dropped, %llu events not shown%s%s",
+		n, (unsigned long long)t->ev.flows,
+		(unsigned long long)t->ev.drops,
+		(unsigned long long)t->ev.not_shown,
+		t->ev.paused ? " (paused)" : "",
+		t->ev.bad_json ?
+			"; some events had unreadable JSON (compact shown)" :
+			"");
 	if (!n) {
-		tui_empty(y, 0, rows, cols,
-			  t->ev.flows ? "no flow matches the filter"
-				      : t->e && !engine__module_loaded(t->e, "observe") ?
-					"observe module not loaded: no flows (bpflab observe runs its own)"
-					: "no flow yet");
+		tui_empty(
+			y, 0, rows, cols,
+			t->ev.flows ?
+				"no flow matches the filter" :
+			t->e && !engine__module_loaded(t->e, "observe") ?
+				"observe module not loaded: no flows (bpflab observe runs its own)" :
+				"no flow yet");
 		return;
 	}
 	list_clamp(lv, n, s->rows);
 	for (int i = 0; i < s->rows && lv->top + i < n; i++) {
 		const struct evm_item *it = v[lv->top + i];
 		bool sel = lv->top + i == lv->sel;
-		int attr = sel ? crt_attr(C_SEL) : it->action == EVA_DROP ? crt_attr(C_BAD) : crt_attr(C_OK);
+		int attr = sel			  ? crt_attr(C_SEL) :
+			   it->action == EVA_DROP ? crt_attr(C_BAD) :
+						    crt_attr(C_OK);
 		char when[40];
 
 		format_rfc3339_ns(it->real_ns, when, sizeof(when));
 		if (sel)
 			crt_fill(y + 1 + i, 0, cols, attr);
-		crt_putf(y + 1 + i, 0, cols, attr, "%-8.8s %s", when + 11, it->text);
+		crt_putf(y + 1 + i, 0, cols, attr, "%-8.8s %s", when + 11,
+			 it->text);
 	}
 	if (s->open)
-		tui_overlay("Flow (Esc closes)", s->lines, s->ndetail, s->scroll);
+		tui_overlay("Flow (Esc closes)", s->lines, s->ndetail,
+			    s->scroll);
 }
 
 static void open_detail(struct flows_state *s, const char *json)
@@ -149,11 +161,15 @@ static void open_detail(struct flows_state *s, const char *json)
 	char *p;
 
 	free(s->detail);
-	s->detail = strdup(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						   JSON_C_TO_STRING_NOSLASHESCAPE) : json);
+	s->detail =
+		strdup(o ? json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_NOSLASHESCAPE) :
+			   json);
 	json_object_put(o);
 	s->ndetail = 0;
-	for (p = strtok(s->detail, "\n"); p && s->ndetail < DETAIL_LINES; p = strtok(NULL, "\n"))
+	for (p = strtok(s->detail, "\n"); p && s->ndetail < DETAIL_LINES;
+	     p = strtok(NULL, "\n"))
 		s->lines[s->ndetail++] = p;
 	s->open = true;
 	s->scroll = 0;

@@ -30,12 +30,14 @@ static uint64_t total_conns(struct json_object *svcs, int *nsvc)
 
 	*nsvc = svcs ? (int)json_object_array_length(svcs) : 0;
 	for (int i = 0; i < *nsvc; i++)
-		sum += (uint64_t)jp_int(json_object_array_get_idx(svcs, (size_t)i),
-					"connections", 0);
+		sum += (uint64_t)jp_int(
+			json_object_array_get_idx(svcs, (size_t)i),
+			"connections", 0);
 	return sum;
 }
 
-static void draw_lb(struct tui *t, struct ov_state *s, int y, int x, int h, int w)
+static void draw_lb(struct tui *t, struct ov_state *s, int y, int x, int h,
+		    int w)
 {
 	struct json_object *svcs = jp_get(mreq_reply(t->req_svc), "services");
 	uint64_t conns, now;
@@ -44,7 +46,8 @@ static void draw_lb(struct tui *t, struct ov_state *s, int y, int x, int h, int 
 	crt_box(y, x, h, w, crt_attr(C_DIM), "Load balancing");
 	if (!svcs) {
 		crt_putf(y + 1, x + 2, w - 4, crt_attr(C_WARN), "lb: %s",
-			 mreq_error(t->req_svc) ? mreq_error(t->req_svc) : "no data");
+			 mreq_error(t->req_svc) ? mreq_error(t->req_svc) :
+						  "no data");
 		return;
 	}
 	conns = total_conns(svcs, &nsvc);
@@ -58,13 +61,16 @@ static void draw_lb(struct tui *t, struct ov_state *s, int y, int x, int h, int 
 		s->conn_sample_ns = now;
 	}
 	crt_putf(y + 1, x + 2, w - 4, ATTR_NONE, "Services     %d", nsvc);
-	crt_putf(y + 2, x + 2, w - 4, ATTR_NONE, "Connections  %llu total, %.0f/s",
-		 (unsigned long long)conns, s->conns_per_s);
+	crt_putf(y + 2, x + 2, w - 4, ATTR_NONE,
+		 "Connections  %llu total, %.0f/s", (unsigned long long)conns,
+		 s->conns_per_s);
 	if (s->ratio > 0)
-		crt_putf(y + 3, x + 2, w - 4, ATTR_NONE, "eBPF vs iptables  %.1fx conn/s at %d services",
+		crt_putf(y + 3, x + 2, w - 4, ATTR_NONE,
+			 "eBPF vs iptables  %.1fx conn/s at %d services",
 			 s->ratio, s->ratio_services);
 	else
-		crt_put(y + 3, x + 2, w - 4, crt_attr(C_DIM), "eBPF vs iptables: no bench yet (7)");
+		crt_put(y + 3, x + 2, w - 4, crt_attr(C_DIM),
+			"eBPF vs iptables: no bench yet (7)");
 }
 
 static void draw_security(struct tui *t, int y, int x, int h, int w)
@@ -82,8 +88,10 @@ static void draw_security(struct tui *t, int y, int x, int h, int w)
 			 json_object_array_length(pols));
 	else
 		crt_putf(y + 1, x + 2, w - 4, crt_attr(C_WARN), "policies: %s",
-			 mreq_error(t->req_pol) ? mreq_error(t->req_pol) : "no data");
-	crt_putf(y + 2, x + 2, w - 4, ATTR_NONE, "Kills        %llu in the last minute, %llu total",
+			 mreq_error(t->req_pol) ? mreq_error(t->req_pol) :
+						  "no data");
+	crt_putf(y + 2, x + 2, w - 4, ATTR_NONE,
+		 "Kills        %llu in the last minute, %llu total",
 		 (unsigned long long)evm_recent_kills(&t->ev, 60),
 		 (unsigned long long)t->ev.kills);
 	if (last && last->json)
@@ -115,7 +123,8 @@ static void draw_observe(struct tui *t, int y, int x, int h, int w)
 
 		if (!it)
 			break;
-		if (strstr(it->text, " L7 ")) { /* the row ends with the status */
+		if (strstr(it->text,
+			   " L7 ")) { /* the row ends with the status */
 			const char *code = strrchr(it->text, ' ');
 
 			l7++;
@@ -124,23 +133,28 @@ static void draw_observe(struct tui *t, int y, int x, int h, int w)
 		for (k = 0; k < ntop && strcmp(top[k].who, it->who); k++)
 			;
 		if (k == ntop && ntop < 16)
-			snprintf(top[ntop++].who, sizeof(top[0].who), "%s", it->who);
+			snprintf(top[ntop++].who, sizeof(top[0].who), "%s",
+				 it->who);
 		if (k < ntop)
 			top[k].n++;
 	}
 	qsort(top, (size_t)ntop, sizeof(top[0]), by_count);
-	crt_putf(y + 1, x + 2, w - 4, ATTR_NONE, "Flows/s      %.0f   (%llu total)",
-		 t->ev.flows_per_s, (unsigned long long)t->ev.flows);
+	crt_putf(y + 1, x + 2, w - 4, ATTR_NONE,
+		 "Flows/s      %.0f   (%llu total)", t->ev.flows_per_s,
+		 (unsigned long long)t->ev.flows);
 	if (l7)
-		crt_putf(y + 2, x + 2, w - 4, ATTR_NONE, "HTTP errors  %.1f%% of %d recent",
-			 100.0 * errs / l7, l7);
+		crt_putf(y + 2, x + 2, w - 4, ATTR_NONE,
+			 "HTTP errors  %.1f%% of %d recent", 100.0 * errs / l7,
+			 l7);
 	else
-		crt_put(y + 2, x + 2, w - 4, crt_attr(C_DIM), "HTTP errors  no L7 flow seen");
+		crt_put(y + 2, x + 2, w - 4, crt_attr(C_DIM),
+			"HTTP errors  no L7 flow seen");
 	crt_putf(y + 3, x + 2, w - 4, ATTR_NONE, "Top talkers  %s (%d) %s %s",
 		 ntop ? top[0].who : "-", top[0].n, top[1].who, top[2].who);
 }
 
-static void ov_draw(struct tui *t, void *state, int y, int x, int rows, int cols)
+static void ov_draw(struct tui *t, void *state, int y, int x, int rows,
+		    int cols)
 {
 	int h = 5, wide = cols >= 120, w = wide ? cols / 3 : cols;
 	int sy;
@@ -157,17 +171,23 @@ static void ov_draw(struct tui *t, void *state, int y, int x, int rows, int cols
 		draw_observe(t, y + 2 * h, 0, h, w);
 		sy = y + 3 * h;
 	}
-	if (t->opts->failed_modules && t->opts->failed_modules[0] && sy + 4 <= y + rows)
-		crt_putf(y + rows - 1, 0, cols, crt_attr(C_WARN), "Modules not loaded: %s",
-			 t->opts->failed_modules);
+	if (t->opts->failed_modules && t->opts->failed_modules[0] &&
+	    sy + 4 <= y + rows)
+		crt_putf(y + rows - 1, 0, cols, crt_attr(C_WARN),
+			 "Modules not loaded: %s", t->opts->failed_modules);
 	if (sy + 3 > y + rows)
 		return;
 	crt_putf(sy, 0, 18, ATTR_BOLD, "Events/s %7.0f ", t->ev.events_per_s);
-	crt_spark(sy, 18, cols - 18, t->ev.hist_events, t->ev.hist_n, crt_attr(C_METER));
-	crt_putf(sy + 1, 0, 18, ATTR_BOLD, "Flows/s  %7.0f ", t->ev.flows_per_s);
-	crt_spark(sy + 1, 18, cols - 18, t->ev.hist_flows, t->ev.hist_n, crt_attr(C_OK));
-	crt_putf(sy + 2, 0, 18, ATTR_BOLD, "Kills    %7llu ", (unsigned long long)t->ev.kills);
-	crt_spark(sy + 2, 18, cols - 18, t->ev.hist_kills, t->ev.hist_n, crt_attr(C_BAD));
+	crt_spark(sy, 18, cols - 18, t->ev.hist_events, t->ev.hist_n,
+		  crt_attr(C_METER));
+	crt_putf(sy + 1, 0, 18, ATTR_BOLD, "Flows/s  %7.0f ",
+		 t->ev.flows_per_s);
+	crt_spark(sy + 1, 18, cols - 18, t->ev.hist_flows, t->ev.hist_n,
+		  crt_attr(C_OK));
+	crt_putf(sy + 2, 0, 18, ATTR_BOLD, "Kills    %7llu ",
+		 (unsigned long long)t->ev.kills);
+	crt_spark(sy + 2, 18, cols - 18, t->ev.hist_kills, t->ev.hist_n,
+		  crt_attr(C_BAD));
 }
 
 static int ov_init(struct tui *t, void **state)

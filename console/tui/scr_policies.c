@@ -46,7 +46,8 @@ static int backend_at(struct tui *t, int idx, struct json_object **svc_out,
 		struct json_object *svc = json_object_array_get_idx(svcs, i);
 		struct json_object *bes = jp_get(svc, "backends");
 
-		for (size_t j = 0; bes && j < json_object_array_length(bes); j++, n++)
+		for (size_t j = 0; bes && j < json_object_array_length(bes);
+		     j++, n++)
 			if (n == idx) {
 				*svc_out = svc;
 				*be_out = json_object_array_get_idx(bes, j);
@@ -56,7 +57,8 @@ static int backend_at(struct tui *t, int idx, struct json_object **svc_out,
 	return n; /* not found: the count */
 }
 
-static void send_files(struct tui *t, const char *file, const char *yaml, const char *what)
+static void send_files(struct tui *t, const char *file, const char *yaml,
+		       const char *what)
 {
 	struct jw w;
 
@@ -85,7 +87,8 @@ static char *slurp(struct tui *t, const char *path)
 		return NULL;
 	n = read_file(path, buf, POLICY_FILE_MAX + 2);
 	if (n < 0 || n > POLICY_FILE_MAX) {
-		tui_status(t, "%s: %s", path, n < 0 ? strerror((int)-n) : "larger than 64 KiB");
+		tui_status(t, "%s: %s", path,
+			   n < 0 ? strerror((int)-n) : "larger than 64 KiB");
 		free(buf);
 		return NULL;
 	}
@@ -128,7 +131,9 @@ static void toggle_mode(struct tui *t, struct json_object *pol)
 	size_t size;
 
 	if (!file) {
-		tui_status(t, "the engine did not say which file the policy came from");
+		tui_status(
+			t,
+			"the engine did not say which file the policy came from");
 		return;
 	}
 	yaml = slurp(t, file);
@@ -144,8 +149,10 @@ static void toggle_mode(struct tui *t, struct json_object *pol)
 	out = malloc(size);
 	if (out) {
 		snprintf(out, size, "%.*s \"%s\"%s", (int)(val - yaml), yaml,
-			 monitor ? "enforce" : "monitor", val + strcspn(val, "\n"));
-		send_files(t, file, out, monitor ? "mode enforce" : "mode monitor");
+			 monitor ? "enforce" : "monitor",
+			 val + strcspn(val, "\n"));
+		send_files(t, file, out,
+			   monitor ? "mode enforce" : "mode monitor");
 	}
 	free(out);
 	free(yaml);
@@ -160,42 +167,54 @@ static void drain(struct tui *t, int idx)
 		tui_status(t, "no backend selected");
 		return;
 	}
-	snprintf(req, sizeof(req),
-		 "{\"op\":\"svc.backend\",\"name\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\"}",
-		 jp_str(svc, "name", ""), jp_str(be, "address", ""),
-		 strcmp(jp_str(be, "state", ""), "active") ? "active" : "draining");
+	snprintf(
+		req, sizeof(req),
+		"{\"op\":\"svc.backend\",\"name\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\"}",
+		jp_str(svc, "name", ""), jp_str(be, "address", ""),
+		strcmp(jp_str(be, "state", ""), "active") ? "active" :
+							    "draining");
 	mreq_action(t, req, "backend");
 }
 
-static void draw_policies(struct tui *t, struct pol_state *s, int y, int w, int rows)
+static void draw_policies(struct tui *t, struct pol_state *s, int y, int w,
+			  int rows)
 {
 	struct json_object *pols = policies(t);
 	bool on = t->pane[t->cur] == 0;
 	struct list_view *lv = &t->lv[t->cur];
 	int n;
 
-	crt_putf(y, 0, w, on ? crt_attr(C_TAB_ON) : ATTR_BOLD, "%-20s %-8s %8s %8s %8s",
-		 "POLICY", "MODE", "ENFORCE", "MONITOR", "POST");
+	crt_putf(y, 0, w, on ? crt_attr(C_TAB_ON) : ATTR_BOLD,
+		 "%-20s %-8s %8s %8s %8s", "POLICY", "MODE", "ENFORCE",
+		 "MONITOR", "POST");
 	if (!pols) {
 		crt_putf(y + 1, 0, w, crt_attr(C_WARN), "enforce: %s",
-			 mreq_error(t->req_pol) ? mreq_error(t->req_pol) : "no data");
+			 mreq_error(t->req_pol) ? mreq_error(t->req_pol) :
+						  "no data");
 		return;
 	}
 	n = (int)json_object_array_length(pols);
 	if (on)
 		list_clamp(lv, n, rows - 1);
 	for (int i = 0; i < n && i < rows - 1; i++) {
-		struct json_object *p = json_object_array_get_idx(pols, (size_t)i);
+		struct json_object *p =
+			json_object_array_get_idx(pols, (size_t)i);
 		bool sel = on && i == lv->sel;
 		const char *mode = jp_str(p, "mode", "?");
-		int attr = sel ? crt_attr(C_SEL) : !strcmp(mode, "enforce") ? crt_attr(C_OK) : crt_attr(C_WARN);
+		int attr = sel			    ? crt_attr(C_SEL) :
+			   !strcmp(mode, "enforce") ? crt_attr(C_OK) :
+						      crt_attr(C_WARN);
 
-		crt_putf(y + 1 + i, 0, w, attr, "%-20.20s %-8s %8lld %8lld %8lld", jp_str(p, "name", "?"),
-			 mode, (long long)jp_int(p, "nenforce", 0), (long long)jp_int(p, "nmonitor", 0),
+		crt_putf(y + 1 + i, 0, w, attr,
+			 "%-20.20s %-8s %8lld %8lld %8lld",
+			 jp_str(p, "name", "?"), mode,
+			 (long long)jp_int(p, "nenforce", 0),
+			 (long long)jp_int(p, "nmonitor", 0),
 			 (long long)jp_int(p, "npost", 0));
 	}
 	if (!n)
-		crt_put(y + 1, 0, w, crt_attr(C_DIM), "no policy applied (a applies a file)");
+		crt_put(y + 1, 0, w, crt_attr(C_DIM),
+			"no policy applied (a applies a file)");
 	(void)s;
 }
 
@@ -206,11 +225,12 @@ static void draw_services(struct tui *t, int y, int x, int w, int rows)
 	struct list_view *lv = &t->lv[t->cur];
 	int row = 0, idx = 0;
 
-	crt_putf(y, x, w, on ? crt_attr(C_TAB_ON) : ATTR_BOLD, "%-24s %-9s %8s", "SERVICE / BACKEND",
-		 "STATE", "CONNS");
+	crt_putf(y, x, w, on ? crt_attr(C_TAB_ON) : ATTR_BOLD, "%-24s %-9s %8s",
+		 "SERVICE / BACKEND", "STATE", "CONNS");
 	if (!svcs) {
 		crt_putf(y + 1, x, w, crt_attr(C_WARN), "lb: %s",
-			 mreq_error(t->req_svc) ? mreq_error(t->req_svc) : "no data");
+			 mreq_error(t->req_svc) ? mreq_error(t->req_svc) :
+						  "no data");
 		return;
 	}
 	if (on) {
@@ -218,26 +238,35 @@ static void draw_services(struct tui *t, int y, int x, int w, int rows)
 
 		list_clamp(lv, backend_at(t, -1, &a, &b), rows - 1);
 	}
-	for (size_t i = 0; i < json_object_array_length(svcs) && row < rows - 1; i++) {
+	for (size_t i = 0; i < json_object_array_length(svcs) && row < rows - 1;
+	     i++) {
 		struct json_object *svc = json_object_array_get_idx(svcs, i);
 		struct json_object *bes = jp_get(svc, "backends");
 
-		crt_putf(y + 1 + row++, x, w, ATTR_BOLD, "%s %s (%lld conns)", jp_str(svc, "name", "?"),
-			 jp_str(svc, "vip", ""), (long long)jp_int(svc, "connections", 0));
-		for (size_t j = 0; bes && j < json_object_array_length(bes) && row < rows - 1; j++, idx++) {
-			struct json_object *be = json_object_array_get_idx(bes, j);
+		crt_putf(y + 1 + row++, x, w, ATTR_BOLD, "%s %s (%lld conns)",
+			 jp_str(svc, "name", "?"), jp_str(svc, "vip", ""),
+			 (long long)jp_int(svc, "connections", 0));
+		for (size_t j = 0;
+		     bes && j < json_object_array_length(bes) && row < rows - 1;
+		     j++, idx++) {
+			struct json_object *be =
+				json_object_array_get_idx(bes, j);
 			const char *st = jp_str(be, "state", "?");
 			bool sel = on && idx == lv->sel;
 
 			crt_putf(y + 1 + row++, x, w,
-				 sel ? crt_attr(C_SEL) : strcmp(st, "active") ? crt_attr(C_WARN) : ATTR_NONE,
-				 "  %-22s %-9s %8lld", jp_str(be, "address", "?"), st,
+				 sel		      ? crt_attr(C_SEL) :
+				 strcmp(st, "active") ? crt_attr(C_WARN) :
+							ATTR_NONE,
+				 "  %-22s %-9s %8lld",
+				 jp_str(be, "address", "?"), st,
 				 (long long)jp_int(be, "connections", 0));
 		}
 	}
 }
 
-static void pol_draw(struct tui *t, void *state, int y, int x, int rows, int cols)
+static void pol_draw(struct tui *t, void *state, int y, int x, int rows,
+		     int cols)
 {
 	struct pol_state *s = state;
 	int w = cols / 2, h = (rows - 1) / 2;
@@ -253,7 +282,8 @@ static void pol_draw(struct tui *t, void *state, int y, int x, int rows, int col
 		draw_services(t, y + h, 0, cols, rows - 1 - h);
 	}
 	if (s->prompting)
-		crt_putf(y + rows - 1, 0, cols, crt_attr(C_KEYTEXT), "Apply policy file: %s_", s->path);
+		crt_putf(y + rows - 1, 0, cols, crt_attr(C_KEYTEXT),
+			 "Apply policy file: %s_", s->path);
 	else
 		crt_put(y + rows - 1, 0, cols, crt_attr(C_DIM),
 			"Tab: pane   a: apply a file   m: monitor/enforce   d: drain/undrain backend");
@@ -288,8 +318,9 @@ static bool pol_key(struct tui *t, void *state, int ch)
 
 	if (s->prompting)
 		return prompt_key(t, s, ch);
-	n = t->pane[t->cur] == 0 ? (pols ? (int)json_object_array_length(pols) : 0)
-				 : backend_at(t, -1, &a, &b);
+	n = t->pane[t->cur] == 0 ?
+		    (pols ? (int)json_object_array_length(pols) : 0) :
+		    backend_at(t, -1, &a, &b);
 	switch (ch) {
 	case 'a':
 		s->prompting = true;
@@ -297,7 +328,8 @@ static bool pol_key(struct tui *t, void *state, int ch)
 		return true;
 	case 'm':
 		if (t->pane[t->cur] == 0 && lv->sel < n)
-			toggle_mode(t, json_object_array_get_idx(pols, (size_t)lv->sel));
+			toggle_mode(t, json_object_array_get_idx(
+					       pols, (size_t)lv->sel));
 		return true;
 	case 'd':
 		if (t->pane[t->cur] == 1)

@@ -39,15 +39,16 @@ static void refresh_rows(struct tui *t, struct procs_state *s)
 	mprocs_refresh(t, &s->m, s->tree);
 	if (!s->tree)
 		qsort(s->m.rows, (size_t)s->m.n, sizeof(*s->m.rows),
-		      t->sort[t->cur] % SORT_MAX == SORT_CPU ? cmp_cpu : cmp_pid);
+		      t->sort[t->cur] % SORT_MAX == SORT_CPU ? cmp_cpu :
+							       cmp_pid);
 	free(s->vis);
 	s->vis = calloc((size_t)(s->m.n ? s->m.n : 1), sizeof(int));
 	s->nvis = 0;
 	for (int i = 0; s->vis && i < s->m.n; i++) {
 		char line[240];
 
-		snprintf(line, sizeof(line), "%u %s %s", s->m.rows[i].pid, s->m.rows[i].sandbox,
-			 s->m.rows[i].cmd);
+		snprintf(line, sizeof(line), "%u %s %s", s->m.rows[i].pid,
+			 s->m.rows[i].sandbox, s->m.rows[i].cmd);
 		if (tui_match(t, line))
 			s->vis[s->nvis++] = i;
 	}
@@ -86,7 +87,8 @@ static void procs_tick(struct tui *t, void *state)
 	}
 }
 
-static void procs_draw(struct tui *t, void *state, int y, int x, int rows, int cols)
+static void procs_draw(struct tui *t, void *state, int y, int x, int rows,
+		       int cols)
 {
 	struct procs_state *s = state;
 	struct list_view *lv = &t->lv[t->cur];
@@ -94,21 +96,25 @@ static void procs_draw(struct tui *t, void *state, int y, int x, int rows, int c
 
 	(void)x;
 	if (!t->e) {
-		tui_empty(y, 0, rows, cols, "no engine in this session (replay): no live processes");
+		tui_empty(
+			y, 0, rows, cols,
+			"no engine in this session (replay): no live processes");
 		return;
 	}
 	/* sandboxes first: at most 4 lines so the process list keeps the room */
-	crt_putf(sy++, 0, cols, ATTR_BOLD, "%-20s %6s %6s  %s", "SANDBOX", "PROCS", "%CPU",
-		 s->m.error[0] ? s->m.error : "");
+	crt_putf(sy++, 0, cols, ATTR_BOLD, "%-20s %6s %6s  %s", "SANDBOX",
+		 "PROCS", "%CPU", s->m.error[0] ? s->m.error : "");
 	for (int i = 0; i < s->m.nsbx && i < 4; i++) {
-		crt_putf(sy, 0, 36, ATTR_NONE, "%-20s %6d %6.1f ", s->m.sbx[i].name,
-			 s->m.sbx[i].procs, s->m.sbx[i].cpu_pct);
-		crt_bar(sy++, 36, cols - 38 > 30 ? 30 : cols - 38, s->m.sbx[i].cpu_pct / 100.0,
-			crt_attr(C_METER));
+		crt_putf(sy, 0, 36, ATTR_NONE, "%-20s %6d %6.1f ",
+			 s->m.sbx[i].name, s->m.sbx[i].procs,
+			 s->m.sbx[i].cpu_pct);
+		crt_bar(sy++, 36, cols - 38 > 30 ? 30 : cols - 38,
+			s->m.sbx[i].cpu_pct / 100.0, crt_attr(C_METER));
 	}
 	top_rows = sy - y;
-	crt_putf(sy++, 0, cols, ATTR_BOLD, "%-7s %-7s %-6s %6s %-12s %s", "PID", "PPID", "UID",
-		 "%CPU", "SANDBOX", s->tree ? "COMMAND (tree)" : "COMMAND");
+	crt_putf(sy++, 0, cols, ATTR_BOLD, "%-7s %-7s %-6s %6s %-12s %s", "PID",
+		 "PPID", "UID", "%CPU", "SANDBOX",
+		 s->tree ? "COMMAND (tree)" : "COMMAND");
 	s->rows = rows - top_rows - 2;
 	list_clamp(lv, s->nvis, s->rows);
 	for (int i = 0; i < s->rows && lv->top + i < s->nvis; i++) {
@@ -118,11 +124,13 @@ static void procs_draw(struct tui *t, void *state, int y, int x, int rows, int c
 
 		if (sel)
 			crt_fill(sy + i, 0, cols, attr);
-		crt_putf(sy + i, 0, cols, attr, "%-7u %-7u %-6u %6.1f %-12.12s %*s%s", r->pid,
-			 r->ppid, r->uid, r->cpu_pct, r->sandbox, r->depth * 2, "", r->cmd);
+		crt_putf(sy + i, 0, cols, attr,
+			 "%-7u %-7u %-6u %6.1f %-12.12s %*s%s", r->pid, r->ppid,
+			 r->uid, r->cpu_pct, r->sandbox, r->depth * 2, "",
+			 r->cmd);
 	}
-	crt_putf(y + rows - 1, 0, cols, crt_attr(C_DIM), "%d processes (%d shown); t tree, s sort",
-		 s->m.n, s->nvis);
+	crt_putf(y + rows - 1, 0, cols, crt_attr(C_DIM),
+		 "%d processes (%d shown); t tree, s sort", s->m.n, s->nvis);
 }
 
 static bool procs_key(struct tui *t, void *state, int ch)

@@ -63,8 +63,8 @@ static void build_order(struct tui *t, struct progs_state *s)
 	for (size_t i = 0; i < m->n; i++) {
 		char line[96];
 
-		snprintf(line, sizeof(line), "%u %s %s", m->rows[i].id, m->rows[i].type,
-			 m->rows[i].name);
+		snprintf(line, sizeof(line), "%u %s %s", m->rows[i].id,
+			 m->rows[i].type, m->rows[i].name);
 		if (tui_match(t, line))
 			s->order[s->norder++] = &m->rows[i];
 	}
@@ -81,49 +81,65 @@ static void draw_graph(struct progs_state *s, int y, int rows, int cols)
 			r = s->order[i];
 	for (int i = 0; i < rows; i++) /* the table must not show through */
 		crt_fill(y + i, 0, cols, ATTR_NONE);
-	crt_box(y, 0, rows, cols, crt_attr(C_TITLE), "Program graph (Esc closes)");
+	crt_box(y, 0, rows, cols, crt_attr(C_TITLE),
+		"Program graph (Esc closes)");
 	if (!r) {
-		crt_put(y + 1, 2, cols - 4, crt_attr(C_WARN), "the program is gone");
+		crt_put(y + 1, 2, cols - 4, crt_attr(C_WARN),
+			"the program is gone");
 		return;
 	}
-	crt_putf(y + 1, 2, cols - 4, ATTR_BOLD, "%u %s %s", r->id, r->type, r->name);
-	crt_putf(y + 3, 2, cols - 4, ATTR_NONE, "avg ns/run  now %.0f  (last %d s)", r->avg_ns, r->hist_n);
+	crt_putf(y + 1, 2, cols - 4, ATTR_BOLD, "%u %s %s", r->id, r->type,
+		 r->name);
+	crt_putf(y + 3, 2, cols - 4, ATTR_NONE,
+		 "avg ns/run  now %.0f  (last %d s)", r->avg_ns, r->hist_n);
 	crt_spark(y + 4, 2, cols - 4, r->hist_ns, r->hist_n, crt_attr(C_METER));
-	crt_putf(y + 6, 2, cols - 4, ATTR_NONE, "runs/s      now %.0f", r->runs_per_s);
+	crt_putf(y + 6, 2, cols - 4, ATTR_NONE, "runs/s      now %.0f",
+		 r->runs_per_s);
 	crt_spark(y + 7, 2, cols - 4, r->hist_runs, r->hist_n, crt_attr(C_OK));
-	crt_putf(y + 9, 2, cols - 4, ATTR_NONE, "%%CPU        now %.2f", r->cpu_pct);
-	crt_bar(y + 10, 2, cols - 4 > 50 ? 50 : cols - 4, r->cpu_pct / 100.0, crt_attr(C_METER));
+	crt_putf(y + 9, 2, cols - 4, ATTR_NONE, "%%CPU        now %.2f",
+		 r->cpu_pct);
+	crt_bar(y + 10, 2, cols - 4 > 50 ? 50 : cols - 4, r->cpu_pct / 100.0,
+		crt_attr(C_METER));
 }
 
-static void progs_draw(struct tui *t, void *state, int y, int x, int rows, int cols)
+static void progs_draw(struct tui *t, void *state, int y, int x, int rows,
+		       int cols)
 {
 	struct progs_state *s = state;
 	struct list_view *lv = &t->lv[t->cur];
 
 	(void)x;
 	if (!t->progs) {
-		tui_empty(y, 0, rows, cols, "no engine in this session (replay): no programs to show");
+		tui_empty(
+			y, 0, rows, cols,
+			"no engine in this session (replay): no programs to show");
 		return;
 	}
 	build_order(t, s);
 	s->rows = rows - 2;
-	crt_putf(y, 0, cols, ATTR_BOLD, "%-6s %-22s %-16s %12s %12s %7s", "ID", "TYPE", "NAME",
-		 "AVG NS/RUN", "RUNS/S", "%CPU");
+	crt_putf(y, 0, cols, ATTR_BOLD, "%-6s %-22s %-16s %12s %12s %7s", "ID",
+		 "TYPE", "NAME", "AVG NS/RUN", "RUNS/S", "%CPU");
 	crt_putf(y + rows - 1, 0, cols, crt_attr(C_DIM),
-		 "%zu programs, %d ours (bl_*); sorted by %s; stats %s%s%s", t->progs->n,
-		 t->progs->ours, sort_names[t->sort[t->cur] % SORT_MAX],
-		 t->progs->stats_fd >= 0 ? "on while this screen is open" : "OFF: ",
+		 "%zu programs, %d ours (bl_*); sorted by %s; stats %s%s%s",
+		 t->progs->n, t->progs->ours,
+		 sort_names[t->sort[t->cur] % SORT_MAX],
+		 t->progs->stats_fd >= 0 ? "on while this screen is open" :
+					   "OFF: ",
 		 t->progs->stats_fd >= 0 ? "" : t->progs->error, "");
 	list_clamp(lv, (int)s->norder, s->rows);
 	for (int i = 0; i < s->rows && lv->top + i < (int)s->norder; i++) {
 		const struct mprog_row *r = s->order[lv->top + i];
 		bool sel = lv->top + i == lv->sel;
-		int attr = sel ? crt_attr(C_SEL) : strncmp(r->name, "bl_", 3) ? ATTR_NONE : crt_attr(C_OK);
+		int attr = sel			      ? crt_attr(C_SEL) :
+			   strncmp(r->name, "bl_", 3) ? ATTR_NONE :
+							crt_attr(C_OK);
 
 		if (sel)
 			crt_fill(y + 1 + i, 0, cols, attr);
-		crt_putf(y + 1 + i, 0, cols, attr, "%-6u %-22.22s %-16s %12.0f %12.0f %7.2f", r->id,
-			 r->type, r->name, r->avg_ns, r->runs_per_s, r->cpu_pct);
+		crt_putf(y + 1 + i, 0, cols, attr,
+			 "%-6u %-22.22s %-16s %12.0f %12.0f %7.2f", r->id,
+			 r->type, r->name, r->avg_ns, r->runs_per_s,
+			 r->cpu_pct);
 	}
 	if (s->graph)
 		draw_graph(s, y + 1, rows - 2 < 13 ? rows - 2 : 13, cols);

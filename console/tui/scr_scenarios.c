@@ -28,7 +28,8 @@ static void filter_rows(struct tui *t, struct scen_state *s)
 	for (int i = 0; i < s->n && s->nvis < 64; i++) {
 		char line[400];
 
-		snprintf(line, sizeof(line), "%s %s", s->v[i].name, s->v[i].title);
+		snprintf(line, sizeof(line), "%s %s", s->v[i].name,
+			 s->v[i].title);
 		if (tui_match(t, line))
 			s->vis[s->nvis++] = i;
 	}
@@ -42,8 +43,9 @@ static int scen_init(struct tui *t, void **state)
 	if (!s)
 		return -1;
 	if (scenario_list(&s->v, &s->n))
-		snprintf(s->error, sizeof(s->error),
-			 "no scenario directory (set BPFLAB_SCENARIOS or install scenarios/)");
+		snprintf(
+			s->error, sizeof(s->error),
+			"no scenario directory (set BPFLAB_SCENARIOS or install scenarios/)");
 	*state = s;
 	return 0;
 }
@@ -78,8 +80,10 @@ static void draw_output(struct tui *t, int y, int x, int rows, int cols)
 		return;
 	}
 	crt_putf(y, x, cols, ATTR_BOLD, "%s  %s", c->title,
-		 c->done ? (c->status == 0 ? "PASS" : c->status == 1 ? "FAIL" : "ERROR")
-			 : "running (x stops it)");
+		 c->done ? (c->status == 0 ? "PASS" :
+			    c->status == 1 ? "FAIL" :
+					     "ERROR") :
+			   "running (x stops it)");
 	n = child_nlines(c);
 	first = n > rows - 1 ? n - (rows - 1) : 0;
 	for (int i = first; i < n; i++) {
@@ -89,7 +93,8 @@ static void draw_output(struct tui *t, int y, int x, int rows, int cols)
 	}
 }
 
-static void scen_draw(struct tui *t, void *state, int y, int x, int rows, int cols)
+static void scen_draw(struct tui *t, void *state, int y, int x, int rows,
+		      int cols)
 {
 	struct scen_state *s = state;
 	struct list_view *lv = &t->lv[t->cur];
@@ -102,7 +107,8 @@ static void scen_draw(struct tui *t, void *state, int y, int x, int rows, int co
 	if (s->error[0])
 		crt_put(y + 1, 0, lw - 1, crt_attr(C_WARN), s->error);
 	else if (!s->n)
-		crt_put(y + 1, 0, lw - 1, crt_attr(C_WARN), "no scenario installed yet");
+		crt_put(y + 1, 0, lw - 1, crt_attr(C_WARN),
+			"no scenario installed yet");
 	list_clamp(lv, s->nvis, s->rows);
 	for (int i = 0; i < s->rows && lv->top + i < s->nvis; i++) {
 		const struct scenario_info *si = &s->v[s->vis[lv->top + i]];
@@ -110,7 +116,8 @@ static void scen_draw(struct tui *t, void *state, int y, int x, int rows, int co
 
 		if (sel)
 			crt_fill(y + 1 + i, 0, lw - 1, crt_attr(C_SEL));
-		crt_putf(y + 1 + i, 0, lw - 1, sel ? crt_attr(C_SEL) : ATTR_NONE, "%-16s %s",
+		crt_putf(y + 1 + i, 0, lw - 1,
+			 sel ? crt_attr(C_SEL) : ATTR_NONE, "%-16s %s",
 			 si->name, si->title);
 	}
 	for (int i = 0; i < rows; i++)
@@ -126,7 +133,8 @@ static bool scen_key(struct tui *t, void *state, int ch)
 	filter_rows(t, s);
 	if ((ch == '\n' || ch == KEY_ENTER || ch == 'r') && lv->sel < s->nvis) {
 		const char *name = s->v[s->vis[lv->sel]].name;
-		char *argv[] = { (char *)t->opts->self, "scenario", "run", (char *)name, NULL };
+		char *argv[] = { (char *)t->opts->self, "scenario", "run",
+				 (char *)name, NULL };
 
 		child_start(t, name, argv);
 		return true;

@@ -49,15 +49,19 @@ static void draw_row(int y, int cols, const struct evm_item *it, bool sel)
 {
 	char when[40];
 	int attr = sel ? crt_attr(C_SEL) :
-		   it->action == EVA_KILL || it->action == EVA_DENY ? crt_attr(C_BAD) : ATTR_NONE;
+		   it->action == EVA_KILL || it->action == EVA_DENY ?
+			 crt_attr(C_BAD) :
+			 ATTR_NONE;
 
 	format_rfc3339_ns(it->real_ns, when, sizeof(when));
 	if (sel)
 		crt_fill(y, 0, cols, attr);
-	crt_putf(y, 0, cols, attr, "%-8.8s %-7u %s", when + 11, it->pid, it->text);
+	crt_putf(y, 0, cols, attr, "%-8.8s %-7u %s", when + 11, it->pid,
+		 it->text);
 }
 
-static void sec_draw(struct tui *t, void *state, int y, int x, int rows, int cols)
+static void sec_draw(struct tui *t, void *state, int y, int x, int rows,
+		     int cols)
 {
 	struct sec_state *s = state;
 	const struct evm_item *v[EVM_RING];
@@ -66,27 +70,33 @@ static void sec_draw(struct tui *t, void *state, int y, int x, int rows, int col
 
 	(void)x;
 	s->rows = rows - 2;
-	crt_putf(y, 0, cols, ATTR_BOLD, "%-8s %-7s %-5s %-18s %s", "TIME", "PID", "ACT",
-		 "POLICY", "PROCESS / HOOK");
+	crt_putf(y, 0, cols, ATTR_BOLD, "%-8s %-7s %-5s %-18s %s", "TIME",
+		 "PID", "ACT", "POLICY", "PROCESS / HOOK");
 	crt_putf(y + rows - 1, 0, cols, crt_attr(C_DIM),
 		 "%llu kills, %llu denies, %d shown, %llu events not shown%s",
-		 (unsigned long long)t->ev.kills, (unsigned long long)t->ev.denies, n,
-		 (unsigned long long)t->ev.not_shown, t->ev.paused ? " (paused)" : "");
+		 (unsigned long long)t->ev.kills,
+		 (unsigned long long)t->ev.denies, n,
+		 (unsigned long long)t->ev.not_shown,
+		 t->ev.paused ? " (paused)" : "");
 	if (!n) {
-		tui_empty(y, 0, rows, cols,
-			  t->filter[t->cur][0] ? "no kill or deny event matches the filter"
-					       : "no kill or deny event yet (policies report here when they act)");
+		tui_empty(
+			y, 0, rows, cols,
+			t->filter[t->cur][0] ?
+				"no kill or deny event matches the filter" :
+				"no kill or deny event yet (policies report here when they act)");
 		return;
 	}
 	list_clamp(lv, n, s->rows);
 	for (int i = 0; i < s->rows && lv->top + i < n; i++)
-		draw_row(y + 1 + i, cols, v[lv->top + i], lv->top + i == lv->sel);
+		draw_row(y + 1 + i, cols, v[lv->top + i],
+			 lv->top + i == lv->sel);
 	if (s->open) {
 		const char *lines[STORY_MAX_LINES];
 
 		for (int i = 0; i < s->story.n; i++)
 			lines[i] = s->story.lines[i];
-		tui_overlay("Story line (Esc closes)", lines, s->story.n, s->scroll);
+		tui_overlay("Story line (Esc closes)", lines, s->story.n,
+			    s->scroll);
 	}
 }
 
@@ -98,7 +108,8 @@ static bool sec_key(struct tui *t, void *state, int ch)
 	struct list_view *lv = &t->lv[t->cur];
 
 	if (s->open) {
-		if (ch == 27 || ch == '\n' || ch == KEY_ENTER || ch == KEY_BACKSPACE)
+		if (ch == 27 || ch == '\n' || ch == KEY_ENTER ||
+		    ch == KEY_BACKSPACE)
 			s->open = false;
 		else if (ch == KEY_DOWN && s->scroll + 1 < s->story.n)
 			s->scroll++;
@@ -108,7 +119,8 @@ static bool sec_key(struct tui *t, void *state, int ch)
 			return ch != 'q' && ch != KEY_F(10);
 		return true;
 	}
-	if ((ch == '\n' || ch == KEY_ENTER) && n && lv->sel < n && v[lv->sel]->json) {
+	if ((ch == '\n' || ch == KEY_ENTER) && n && lv->sel < n &&
+	    v[lv->sel]->json) {
 		s->open = !story_build(v[lv->sel]->json, &s->story);
 		s->scroll = 0;
 		return true;

@@ -24,13 +24,15 @@ static void add(struct story *s, const char *fmt, ...)
 }
 
 /* pid and sandbox first: a long command line is what gets clipped */
-static void add_proc(struct story *s, struct json_object *p, int depth, bool last)
+static void add_proc(struct story *s, struct json_object *p, int depth,
+		     bool last)
 {
 	const char *sb = jp_str(p, "sandbox.name", NULL);
 
 	add(s, "%*s%s[pid %lld%s%s]%s %s %s", depth * 2, "",
-	    depth ? (crt_utf8() ? "└─ " : "`- ") : "", (long long)jp_int(p, "pid", 0),
-	    sb ? ", sandbox " : "", sb ? sb : "", last ? " <== this one:" : "",
+	    depth ? (crt_utf8() ? "└─ " : "`- ") : "",
+	    (long long)jp_int(p, "pid", 0), sb ? ", sandbox " : "",
+	    sb ? sb : "", last ? " <== this one:" : "",
 	    jp_str(p, "binary", "?"), jp_str(p, "arguments", ""));
 }
 
@@ -47,7 +49,8 @@ static const char *mechanism(const char *action)
 
 int story_build(const char *json_line, struct story *s)
 {
-	struct json_object *o = json_tokener_parse(json_line), *body = NULL, *anc, *v;
+	struct json_object *o = json_tokener_parse(json_line), *body = NULL,
+			   *anc, *v;
 	const char *type = jp_event_type(o, &body);
 	int depth = 0;
 
@@ -56,31 +59,40 @@ int story_build(const char *json_line, struct story *s)
 		json_object_put(o);
 		return -EINVAL;
 	}
-	add(s, "%s at %s on %s", type, jp_str(o, "time", "?"), jp_str(o, "node_name", "?"));
+	add(s, "%s at %s on %s", type, jp_str(o, "time", "?"),
+	    jp_str(o, "node_name", "?"));
 	add(s, "%s", "");
 	add(s, "%s", "Ancestry (oldest first):");
 	anc = jp_get(body, "ancestors");
 	/* Tetragon lists ancestors nearest first: walk them backwards */
-	for (int i = anc ? (int)json_object_array_length(anc) - 1 : -1; i >= 0; i--)
-		add_proc(s, json_object_array_get_idx(anc, (size_t)i), depth++, false);
+	for (int i = anc ? (int)json_object_array_length(anc) - 1 : -1; i >= 0;
+	     i--)
+		add_proc(s, json_object_array_get_idx(anc, (size_t)i), depth++,
+			 false);
 	if (jp_get(body, "parent"))
 		add_proc(s, jp_get(body, "parent"), depth++, false);
 	add_proc(s, jp_get(body, "process"), depth, true);
 	add(s, "%s", "");
 	add(s, "Policy:     %s", jp_str(body, "policy_name", "-"));
-	add(s, "Hook:       %s", jp_str(body, "function_name", jp_str(body, "event", "-")));
+	add(s, "Hook:       %s",
+	    jp_str(body, "function_name", jp_str(body, "event", "-")));
 	add(s, "Action:     %s", jp_str(body, "action", "-"));
 	add(s, "Mechanism:  %s", mechanism(jp_str(body, "action", NULL)));
-	if ((v = jp_get(body, "evidence")) && json_object_is_type(v, json_type_object)) {
+	if ((v = jp_get(body, "evidence")) &&
+	    json_object_is_type(v, json_type_object)) {
 		json_object_object_foreach(v, k, val)
-			add(s, "Evidence:   %s: %s", k, json_object_get_string(val));
+			add(s, "Evidence:   %s: %s", k,
+			    json_object_get_string(val));
 	}
-	if ((v = jp_get(body, "args")) && json_object_is_type(v, json_type_array))
+	if ((v = jp_get(body, "args")) &&
+	    json_object_is_type(v, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(v); i++)
 			add(s, "Argument:   %s",
-			    json_object_to_json_string(json_object_array_get_idx(v, i)));
+			    json_object_to_json_string(
+				    json_object_array_get_idx(v, i)));
 	if (jp_get(body, "return"))
-		add(s, "Return:     %s", json_object_to_json_string(jp_get(body, "return")));
+		add(s, "Return:     %s",
+		    json_object_to_json_string(jp_get(body, "return")));
 	json_object_put(o);
 	return 0;
 }
@@ -97,12 +109,14 @@ void story_oneline(const char *json_line, char *out, size_t size)
 		return;
 	}
 	if (jp_get(body, "parent"))
-		n = (size_t)snprintf(out, size, "%s > ",
-				     jp_basename(jp_str(body, "parent.binary", "?")));
+		n = (size_t)snprintf(
+			out, size, "%s > ",
+			jp_basename(jp_str(body, "parent.binary", "?")));
 	if (n < size)
 		snprintf(out + n, size - n, "%s %s  [%s %s]",
 			 jp_basename(jp_str(body, "process.binary", "?")),
 			 jp_str(body, "process.arguments", ""),
-			 jp_str(body, "action", "POST"), jp_str(body, "policy_name", "-"));
+			 jp_str(body, "action", "POST"),
+			 jp_str(body, "policy_name", "-"));
 	json_object_put(o);
 }

@@ -35,9 +35,8 @@
 #define KEYBAR_GLOBAL "F1 Help  / Filter  s Sort  Tab Pane  Space Pause"
 
 static const struct screen_ops *const screens[TUI_SCREENS] = {
-	&scr_overview, &scr_flows,	&scr_svcmap,
-	&scr_security, &scr_procs,	&scr_programs,
-	&scr_bench,    &scr_scenarios, &scr_policies,
+	&scr_overview, &scr_flows, &scr_svcmap,	   &scr_security, &scr_procs,
+	&scr_programs, &scr_bench, &scr_scenarios, &scr_policies,
 };
 
 static struct tui *the_tui; /* for the log sink */
@@ -108,10 +107,12 @@ void list_clamp(struct list_view *lv, int n, int rows)
 bool list_key(struct list_view *lv, int ch, int n, int rows)
 {
 	switch (ch) {
-	case KEY_UP: case 'k':
+	case KEY_UP:
+	case 'k':
 		lv->sel--;
 		break;
-	case KEY_DOWN: case 'j':
+	case KEY_DOWN:
+	case 'j':
 		lv->sel++;
 		break;
 	case KEY_PPAGE:
@@ -120,10 +121,12 @@ bool list_key(struct list_view *lv, int ch, int n, int rows)
 	case KEY_NPAGE:
 		lv->sel += rows;
 		break;
-	case KEY_HOME: case 'g':
+	case KEY_HOME:
+	case 'g':
 		lv->sel = 0;
 		break;
-	case KEY_END: case 'G':
+	case KEY_END:
+	case 'G':
 		lv->sel = n - 1;
 		break;
 	default:
@@ -172,13 +175,17 @@ static const char *policy_mode(struct tui *t)
 		struct json_object *m;
 		const char *s;
 
-		if (!json_object_object_get_ex(json_object_array_get_idx(arr, i), "mode", &m))
+		if (!json_object_object_get_ex(
+			    json_object_array_get_idx(arr, i), "mode", &m))
 			continue;
 		s = json_object_get_string(m);
 		enf |= !strcmp(s, "enforce");
 		mon |= !strcmp(s, "monitor");
 	}
-	return enf && mon ? "mixed" : enf ? "enforce" : mon ? "monitor" : "none";
+	return enf && mon ? "mixed" :
+	       enf	  ? "enforce" :
+	       mon	  ? "monitor" :
+			    "none";
 }
 
 static void draw_meters(struct tui *t)
@@ -198,13 +205,16 @@ static void draw_meters(struct tui *t)
 	attroff(crt_attr(C_TITLE));
 	x += crt_put(0, x, w - x, crt_attr(C_TITLE) | ATTR_BOLD,
 		     t->replay ? "bpflab replay " : "bpflab ");
-	x += crt_putf(0, x, w - x, crt_attr(C_TITLE),
-		      "Progs %s  Ev/s %s  Lost %llu  Kills %llu  Drops %llu  Sandboxes %s  Mode %s",
-		      t->replay ? "-" : progs, rate, (unsigned long long)t->lost,
-		      (unsigned long long)t->ev.kills, (unsigned long long)t->ev.drops,
-		      sbx, t->replay ? "-" : policy_mode(t));
+	x += crt_putf(
+		0, x, w - x, crt_attr(C_TITLE),
+		"Progs %s  Ev/s %s  Lost %llu  Kills %llu  Drops %llu  Sandboxes %s  Mode %s",
+		t->replay ? "-" : progs, rate, (unsigned long long)t->lost,
+		(unsigned long long)t->ev.kills,
+		(unsigned long long)t->ev.drops, sbx,
+		t->replay ? "-" : policy_mode(t));
 	if (t->ev.paused)
-		crt_put(0, COLS - 8, 8, crt_attr(C_WARN) | ATTR_BOLD, " PAUSED ");
+		crt_put(0, COLS - 8, 8, crt_attr(C_WARN) | ATTR_BOLD,
+			" PAUSED ");
 }
 
 static void draw_tabs(struct tui *t)
@@ -220,8 +230,10 @@ static void draw_tabs(struct tui *t)
 		if (COLS < 120 && !on)
 			snprintf(lbl, sizeof(lbl), " %d ", i + 1);
 		else
-			snprintf(lbl, sizeof(lbl), " %d %s ", i + 1, screens[i]->title);
-		x += crt_put(1, x, COLS - x, on ? crt_attr(C_TAB_ON) : crt_attr(C_DIM), lbl);
+			snprintf(lbl, sizeof(lbl), " %d %s ", i + 1,
+				 screens[i]->title);
+		x += crt_put(1, x, COLS - x,
+			     on ? crt_attr(C_TAB_ON) : crt_attr(C_DIM), lbl);
 	}
 }
 
@@ -233,10 +245,12 @@ static void draw_keybar(struct tui *t)
 
 	mvhline(y, 0, ' ', COLS);
 	if (t->editing_filter) {
-		crt_putf(y, 0, COLS, crt_attr(C_KEYTEXT), "Filter: %s_", t->filter[t->cur]);
+		crt_putf(y, 0, COLS, crt_attr(C_KEYTEXT), "Filter: %s_",
+			 t->filter[t->cur]);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%s%s%s", extra ? extra : "", extra ? "  " : "", KEYBAR_GLOBAL);
+	snprintf(buf, sizeof(buf), "%s%s%s", extra ? extra : "",
+		 extra ? "  " : "", KEYBAR_GLOBAL);
 	/* entries "KEY label" are separated by two spaces; keys stand out */
 	/* q Quit always shows, at the right end; the rest is clipped before it */
 	crt_put(y, COLS - 7, 2, crt_attr(C_KEY) | ATTR_BOLD, " q");
@@ -249,14 +263,17 @@ static void draw_keybar(struct tui *t)
 		sp = strchr(ent, ' ');
 		if (sp)
 			*sp = 0;
-		x += crt_put(y, x, COLS - 8 - x, crt_attr(C_KEY) | ATTR_BOLD, ent);
+		x += crt_put(y, x, COLS - 8 - x, crt_attr(C_KEY) | ATTR_BOLD,
+			     ent);
 		if (sp)
-			x += crt_putf(y, x, COLS - 8 - x, crt_attr(C_KEYTEXT), " %s ", sp + 1);
+			x += crt_putf(y, x, COLS - 8 - x, crt_attr(C_KEYTEXT),
+				      " %s ", sp + 1);
 		x += crt_put(y, x, COLS - 8 - x, ATTR_NONE, " ");
 		ent = next ? next + 2 : NULL;
 	}
 	if (tui_filter(t)[0] && x < COLS - 20)
-		crt_putf(y, COLS - 28 > x ? COLS - 28 : x, 20, crt_attr(C_WARN), " /%s", tui_filter(t));
+		crt_putf(y, COLS - 28 > x ? COLS - 28 : x, 20, crt_attr(C_WARN),
+			 " /%s", tui_filter(t));
 }
 
 static void draw_help(struct tui *t)
@@ -265,11 +282,12 @@ static void draw_help(struct tui *t)
 	char buf[sizeof(global_help) + 1024];
 	int n = 0;
 
-	snprintf(buf, sizeof(buf),
-		 "%s\n%s screen:\n%s\n(%llu keys, %llu redraws; the last key was drawn %.1f ms after it was read)",
-		 global_help, screens[t->cur]->title, screens[t->cur]->help,
-		 (unsigned long long)t->keys, (unsigned long long)t->redraws,
-		 (double)t->last_key_latency_ns / 1e6);
+	snprintf(
+		buf, sizeof(buf),
+		"%s\n%s screen:\n%s\n(%llu keys, %llu redraws; the last key was drawn %.1f ms after it was read)",
+		global_help, screens[t->cur]->title, screens[t->cur]->help,
+		(unsigned long long)t->keys, (unsigned long long)t->redraws,
+		(double)t->last_key_latency_ns / 1e6);
 	for (char *s = strtok(buf, "\n"); s && n < 64; s = strtok(NULL, "\n"))
 		lines[n++] = s;
 	tui_overlay("Help", lines, n, 0);
@@ -281,7 +299,8 @@ static void draw(struct tui *t)
 
 	erase();
 	if (COLS < 60 || LINES < 16) {
-		crt_put(0, 0, COLS, ATTR_BOLD, "bpflab console: the terminal is too small (need 80x24)");
+		crt_put(0, 0, COLS, ATTR_BOLD,
+			"bpflab console: the terminal is too small (need 80x24)");
 		refresh();
 		return;
 	}
@@ -290,8 +309,10 @@ static void draw(struct tui *t)
 	screens[t->cur]->draw(t, t->state, 2, 0, rows, COLS);
 	if (t->narration[0]) {
 		crt_hline(LINES - 3, 0, COLS, crt_attr(C_DIM));
-		crt_putf(LINES - 2, 0, COLS, crt_attr(C_WARN) | ATTR_BOLD, "DEMO %s", t->narration);
-	} else if (t->status[0] && now_mono_ns() - t->status_ns < 8000000000ull) {
+		crt_putf(LINES - 2, 0, COLS, crt_attr(C_WARN) | ATTR_BOLD,
+			 "DEMO %s", t->narration);
+	} else if (t->status[0] &&
+		   now_mono_ns() - t->status_ns < 8000000000ull) {
 		mvhline(LINES - 2, 0, ' ', COLS);
 		crt_put(LINES - 2, 0, COLS, crt_attr(C_WARN), t->status);
 	}
@@ -357,11 +378,15 @@ void tui_key(struct tui *t, int ch)
 	if (screens[t->cur]->key && screens[t->cur]->key(t, t->state, ch))
 		return;
 	switch (ch) {
-	case 'q': case 'Q': case KEY_F(10):
+	case 'q':
+	case 'Q':
+	case KEY_F(10):
 		t->quit = true;
 		loop_stop(t);
 		break;
-	case '?': case 'h': case KEY_F(1):
+	case '?':
+	case 'h':
+	case KEY_F(1):
 		t->help = true;
 		break;
 	case '/':
@@ -369,8 +394,10 @@ void tui_key(struct tui *t, int ch)
 		break;
 	case ' ':
 		t->ev.paused = !t->ev.paused;
-		tui_status(t, t->ev.paused ? "paused: new events are counted, not shown"
-					   : "live");
+		tui_status(t,
+			   t->ev.paused ?
+				   "paused: new events are counted, not shown" :
+				   "live");
 		break;
 	case 's':
 		t->sort[t->cur]++;
@@ -381,7 +408,8 @@ void tui_key(struct tui *t, int ch)
 	case 'x':
 		child_interrupt(t);
 		break;
-	case 'n': case KEY_RIGHT:
+	case 'n':
+	case KEY_RIGHT:
 		if (t->demo)
 			demo_next(t);
 		break;
@@ -512,10 +540,12 @@ static int open_models(struct tui *t)
 		return 0;
 	err = mprogs_open(&t->progs);
 	if (!err)
-		err = mreq_open(&t->req_svc, t, "{\"op\":\"svc.list\",\"backends\":true}",
+		err = mreq_open(&t->req_svc, t,
+				"{\"op\":\"svc.list\",\"backends\":true}",
 				2000000000ull);
 	if (!err)
-		err = mreq_open(&t->req_pol, t, "{\"op\":\"policy.list\"}", 2000000000ull);
+		err = mreq_open(&t->req_pol, t, "{\"op\":\"policy.list\"}",
+				2000000000ull);
 	if (!err)
 		err = engine__add_sink(t->e, on_event, t) < 0 ? -ENOSPC : 0;
 	return err;
@@ -554,7 +584,8 @@ static void lab_down(struct tui *t)
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execl(t->opts->self, t->opts->self, "lab", "down", (char *)NULL);
+		execl(t->opts->self, t->opts->self, "lab", "down",
+		      (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0)
@@ -568,7 +599,8 @@ static int start_timer(struct tui *t)
 
 	if (fd < 0)
 		return -errno;
-	if (timerfd_settime(fd, 0, &its, NULL) || loop_add_fd(t, fd, EPOLLIN, on_timer, NULL)) {
+	if (timerfd_settime(fd, 0, &its, NULL) ||
+	    loop_add_fd(t, fd, EPOLLIN, on_timer, NULL)) {
 		close(fd);
 		return -EIO;
 	}
@@ -606,7 +638,8 @@ int tui_run(struct engine *e, const struct tui_opts *opts)
 		tui_switch(t, 0);
 		lab_up(t);
 		if (opts->failed_modules && opts->failed_modules[0])
-			tui_status(t, "modules not loaded: %s", opts->failed_modules);
+			tui_status(t, "modules not loaded: %s",
+				   opts->failed_modules);
 		if (t->demo)
 			demo_next(t);
 		draw(t);

@@ -34,11 +34,13 @@ struct list_view {
 
 struct screen_ops {
 	const char *title; /* tab label */
-	const char *help; /* this screen's keys, one per line, for the help view */
+	const char
+		*help; /* this screen's keys, one per line, for the help view */
 	const char *keybar; /* extra key-bar entries: "Enter story  s sort" */
 	int (*init)(struct tui *t, void **state);
 	void (*tick)(struct tui *t, void *state); /* about 10 times a second */
-	void (*draw)(struct tui *t, void *state, int y, int x, int rows, int cols);
+	void (*draw)(struct tui *t, void *state, int y, int x, int rows,
+		     int cols);
 	bool (*key)(struct tui *t, void *state, int ch); /* true: handled */
 	void (*fini)(struct tui *t, void *state);
 };
@@ -51,7 +53,8 @@ struct tui_opts {
 	bool demo_auto;
 	bool no_lab;
 	const char *self; /* path of the bpflab binary, for child runs */
-	const char *failed_modules; /* "enforce (Permission denied), ..." or "" */
+	const char
+		*failed_modules; /* "enforce (Permission denied), ..." or "" */
 };
 
 struct tui {
@@ -101,7 +104,8 @@ bool list_key(struct list_view *lv, int ch, int n, int rows);
 void list_clamp(struct list_view *lv, int n, int rows);
 
 /* Draw a centred overlay with lines of text (help, story, detail). */
-void tui_overlay(const char *title, const char *const *lines, int n, int scroll);
+void tui_overlay(const char *title, const char *const *lines, int n,
+		 int scroll);
 /* Honest empty state: "module X not loaded: why". */
 void tui_empty(int y, int x, int rows, int cols, const char *msg);
 

@@ -55,7 +55,8 @@ int loop_open(struct tui *t)
 	return epoll_ctl(own_epfd, EPOLL_CTL_ADD, own_sigfd, &ev) ? -errno : 0;
 }
 
-int loop_add_fd(struct tui *t, int fd, uint32_t events, loop_fd_fn fn, void *ctx)
+int loop_add_fd(struct tui *t, int fd, uint32_t events, loop_fd_fn fn,
+		void *ctx)
 {
 	for (int i = 0; i < LOOP_MAX_FDS; i++) {
 		struct loop_slot *s = &slots[i];
@@ -65,7 +66,8 @@ int loop_add_fd(struct tui *t, int fd, uint32_t events, loop_fd_fn fn, void *ctx
 			continue;
 		*s = (struct loop_slot){ fd, fn, ctx, t };
 		if (t->e) {
-			int err = engine__add_fd(t->e, fd, events, via_engine, s);
+			int err =
+				engine__add_fd(t->e, fd, events, via_engine, s);
 
 			if (err)
 				s->fd = -1;

@@ -13,7 +13,8 @@ struct tui;
 typedef int (*loop_fd_fn)(struct tui *t, int fd, uint32_t events, void *ctx);
 
 int loop_open(struct tui *t);
-int loop_add_fd(struct tui *t, int fd, uint32_t events, loop_fd_fn fn, void *ctx);
+int loop_add_fd(struct tui *t, int fd, uint32_t events, loop_fd_fn fn,
+		void *ctx);
 void loop_remove_fd(struct tui *t, int fd);
 int loop_run(struct tui *t); /* until loop_stop or SIGINT/SIGTERM */
 void loop_stop(struct tui *t);

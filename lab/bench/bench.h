@@ -13,11 +13,9 @@ struct bench_kind {
 	int (*run)(int argc, char **argv); /* argv[0] is KIND */
 };
 
-#define BENCH_KIND(id, ...)                                                 \
-	static const struct bench_kind __bench_kind_##id                     \
-		__attribute__((used, section("bl_bench"), aligned(8))) = {    \
-			__VA_ARGS__                                         \
-		}
+#define BENCH_KIND(id, ...)                                              \
+	static const struct bench_kind __bench_kind_##id __attribute__(( \
+		used, section("bl_bench"), aligned(8))) = { __VA_ARGS__ }
 
 const struct bench_kind *bench_find(const char *name);
 

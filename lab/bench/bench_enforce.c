@@ -120,15 +120,16 @@ static double in_child(double (*fn)(long), long iters, bool strace)
 		close(p[0]);
 		if (strace) {
 			char exe[4096], it[32], fdarg[16];
-			ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+			ssize_t n = readlink("/proc/self/exe", exe,
+					     sizeof(exe) - 1);
 
 			if (n > 0) {
 				exe[n] = '\0';
 				snprintf(it, sizeof(it), "%ld", iters);
 				snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
-				execlp("strace", "strace", "-f", "-qq", "-o", "/dev/null",
-				       exe, "bench", "enforce", "--child", it,
-				       fdarg, (char *)NULL);
+				execlp("strace", "strace", "-f", "-qq", "-o",
+				       "/dev/null", exe, "bench", "enforce",
+				       "--child", it, fdarg, (char *)NULL);
 			}
 			_exit(127);
 		}
@@ -185,19 +186,21 @@ static int policy_for(struct bopts *o, const char *name, const char *call,
 
 	if (!t)
 		return -ENOMEM;
-	len = (size_t)snprintf(t, cap,
-			       "apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\n"
-			       "metadata:\n  name: %s\nspec:\n  kprobes:\n"
-			       "  - call: %s\n    syscall: %s\n    args:\n"
-			       "    - index: 0\n      type: %s\n    selectors:\n"
-			       "    - matchArgs:\n      - index: 0\n"
-			       "        operator: Equal\n        values:\n",
-			       name, call, strncmp(call, "sys_", 4) ? "false" : "true",
-			       strncmp(call, "sys_", 4) ? "file" : "fd");
+	len = (size_t)snprintf(
+		t, cap,
+		"apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\n"
+		"metadata:\n  name: %s\nspec:\n  kprobes:\n"
+		"  - call: %s\n    syscall: %s\n    args:\n"
+		"    - index: 0\n      type: %s\n    selectors:\n"
+		"    - matchArgs:\n      - index: 0\n"
+		"        operator: Equal\n        values:\n",
+		name, call, strncmp(call, "sys_", 4) ? "false" : "true",
+		strncmp(call, "sys_", 4) ? "file" : "fd");
 	for (int i = 0; i < n; i++)
-		len += (size_t)snprintf(t + len, cap - len, "        - \"%s/f%05d\"\n",
-					o->dir, i);
-	snprintf(t + len, cap - len, "      matchActions:\n      - action: Sigkill\n");
+		len += (size_t)snprintf(t + len, cap - len,
+					"        - \"%s/f%05d\"\n", o->dir, i);
+	snprintf(t + len, cap - len,
+		 "      matchActions:\n      - action: Sigkill\n");
 	ret = policy_parse(t, strlen(t), name, out, err, sizeof(err));
 	if (ret)
 		pr_err("bench enforce: %s", err);
@@ -222,8 +225,8 @@ static int apply(struct enforcer *en, struct bopts *o, const char *name,
 		return ret;
 	}
 	if (verbose)
-		printf("  applied %s via %s (%d files) in %.1f ms\n", name, call,
-		       n, (double)(mono_ns() - t0) / 1e6);
+		printf("  applied %s via %s (%d files) in %.1f ms\n", name,
+		       call, n, (double)(mono_ns() - t0) / 1e6);
 	return 0;
 }
 
@@ -271,12 +274,11 @@ static void report(struct bopts *o, struct row *rows, int n, double floor,
 	if (c)
 		fprintf(c, "setup,ns_per_write,added_ns,ratio_to_floor\n");
 	if (j)
-		fprintf(j, "{\"iters\":%ld,\"reps\":%d,\"write_dev_null\":[", o->iters,
-			o->reps);
+		fprintf(j, "{\"iters\":%ld,\"reps\":%d,\"write_dev_null\":[",
+			o->iters, o->reps);
 	for (int i = 0; i < n; i++) {
-		double added = rows[i].ns - none, ratio = floor > none ?
-								  added / (floor - none) :
-								  0;
+		double added = rows[i].ns - none,
+		       ratio = floor > none ? added / (floor - none) : 0;
 
 		if (rows[i].ns < 0) {
 			printf("%-10s %12s\n", rows[i].name, "n/a");
@@ -285,21 +287,25 @@ static void report(struct bopts *o, struct row *rows, int n, double floor,
 		printf("%-10s %12.1f %12.1f %14.2f\n", rows[i].name, rows[i].ns,
 		       added, ratio);
 		if (c)
-			fprintf(c, "%s,%.1f,%.1f,%.3f\n", rows[i].name, rows[i].ns,
-				added, ratio);
+			fprintf(c, "%s,%.1f,%.1f,%.3f\n", rows[i].name,
+				rows[i].ns, added, ratio);
 		if (j)
-			fprintf(j, "%s{\"setup\":\"%s\",\"ns\":%.1f,\"added_ns\":%.1f,"
-				   "\"ratio_to_floor\":%.3f}",
-				i ? "," : "", rows[i].name, rows[i].ns, added, ratio);
+			fprintf(j,
+				"%s{\"setup\":\"%s\",\"ns\":%.1f,\"added_ns\":%.1f,"
+				"\"ratio_to_floor\":%.3f}",
+				i ? "," : "", rows[i].name, rows[i].ns, added,
+				ratio);
 	}
 	printf("\nopen+read+close (ops per CPU-second): %.0f off, %.0f empty hook "
 	       "(%.2f%% lost), %.0f bpflab (%.2f%% lost)\n",
-	       mix_off, mix_floor, (mix_off - mix_floor) * 100 / mix_off, mix_on,
-	       (mix_off - mix_on) * 100 / mix_off);
+	       mix_off, mix_floor, (mix_off - mix_floor) * 100 / mix_off,
+	       mix_on, (mix_off - mix_on) * 100 / mix_off);
 	if (j) {
-		fprintf(j, "],\"open_read_close\":{\"off\":%.0f,\"floor\":%.0f,"
-			   "\"on\":%.0f,\"lost_pct\":%.3f}}\n",
-			mix_off, mix_floor, mix_on, (mix_off - mix_on) * 100 / mix_off);
+		fprintf(j,
+			"],\"open_read_close\":{\"off\":%.0f,\"floor\":%.0f,"
+			"\"on\":%.0f,\"lost_pct\":%.3f}}\n",
+			mix_off, mix_floor, mix_on,
+			(mix_off - mix_on) * 100 / mix_off);
 		fclose(j);
 	}
 	if (c)
@@ -313,7 +319,18 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
-enum { C_NONE, C_FLOOR, C_R10, C_R10K, C_STRACE, C_AUDIT, C_MIX_OFF, C_MIX_FLOOR, C_MIX_ON, C_MAX };
+enum {
+	C_NONE,
+	C_FLOOR,
+	C_R10,
+	C_R10K,
+	C_STRACE,
+	C_AUDIT,
+	C_MIX_OFF,
+	C_MIX_FLOOR,
+	C_MIX_ON,
+	C_MAX
+};
 
 /*
  * In-kernel cost per program run (BPF_ENABLE_STATS), immune to the
@@ -391,24 +408,28 @@ static int one_round(struct bopts *o, struct enforce_floor_bpf *fl,
 		v[C_R10K][r] = in_child(write_loop, o->iters, false);
 	/* the realistic mix under the full file mechanism (fd, names, leases) */
 	if (!ret)
-		ret = apply(en, o, "bench-write", "security_file_permission", 10, r == 0);
+		ret = apply(en, o, "bench-write", "security_file_permission",
+			    10, r == 0);
 	if (!ret)
 		v[C_MIX_ON][r] = in_child(mix_loop, o->iters / 10, false);
 	if (!ret)
 		ret = enforcer__delete(en, "bench-write", err, sizeof(err));
 	if (!ret && audit) {
-		if (sh("auditctl -w %s/f00000 -p wa -k bl-bench >/dev/null", o->dir))
+		if (sh("auditctl -w %s/f00000 -p wa -k bl-bench >/dev/null",
+		       o->dir))
 			return -EIO;
 		v[C_AUDIT][r] = in_child(write_loop, o->iters, false);
-		sh("auditctl -W %s/f00000 -p wa -k bl-bench >/dev/null 2>&1", o->dir);
+		sh("auditctl -W %s/f00000 -p wa -k bl-bench >/dev/null 2>&1",
+		   o->dir);
 	}
 	return ret;
 }
 
 static int run_all(struct bopts *o)
 {
-	struct row rows[6] = { { "none", -1 }, { "floor", -1 }, { "rules10", -1 },
-			       { "rules10k", -1 }, { "strace", -1 }, { "auditd", -1 } };
+	struct row rows[6] = { { "none", -1 },	  { "floor", -1 },
+			       { "rules10", -1 }, { "rules10k", -1 },
+			       { "strace", -1 },  { "auditd", -1 } };
 	static double v[C_MAX][MAX_REPS];
 	struct enforce_floor_bpf *fl = NULL;
 	struct enforcer *en = NULL;
@@ -458,7 +479,8 @@ static int run_all(struct bopts *o)
 		goto out;
 	if (system("command -v strace >/dev/null 2>&1") == 0) {
 		for (int r = 0; r < 3; r++)
-			v[C_STRACE][r] = in_child(write_loop, o->iters / 50, true);
+			v[C_STRACE][r] =
+				in_child(write_loop, o->iters / 50, true);
 		rows[4].ns = median(v[C_STRACE], 3);
 	}
 	rows[0].ns = median(v[C_NONE], o->reps);
@@ -467,8 +489,9 @@ static int run_all(struct bopts *o)
 	rows[3].ns = median(v[C_R10K], o->reps);
 	if (audit)
 		rows[5].ns = median(v[C_AUDIT], o->reps);
-	report(o, rows, 6, rows[1].ns, rows[0].ns, median(v[C_MIX_OFF], o->reps),
-	       median(v[C_MIX_FLOOR], o->reps), median(v[C_MIX_ON], o->reps));
+	report(o, rows, 6, rows[1].ns, rows[0].ns,
+	       median(v[C_MIX_OFF], o->reps), median(v[C_MIX_FLOOR], o->reps),
+	       median(v[C_MIX_ON], o->reps));
 	kernel_costs(o, fl, en);
 out:
 	enforce_floor_bpf__destroy(fl);
@@ -487,8 +510,10 @@ static int bench_enforce(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct bopts o = { .iters = 1000000, .reps = 7,
-			   .out_dir = getenv("RESULTS") ? getenv("RESULTS") : "results" };
+	struct bopts o = { .iters = 1000000,
+			   .reps = 7,
+			   .out_dir = getenv("RESULTS") ? getenv("RESULTS") :
+							  "results" };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "n:r:o:h", opts, NULL)) != -1) {
@@ -507,10 +532,14 @@ static int bench_enforce(int argc, char **argv)
 			 * under strace: run the loop, report through the inherited
 			 * fd. Wall time: the tracer's work is not our CPU time.
 			 */
-			double v = write_loop_clock(strtol(optarg, NULL, 10), mono_ns);
+			double v = write_loop_clock(strtol(optarg, NULL, 10),
+						    mono_ns);
 			int fd = optind < argc ? atoi(argv[optind]) : -1;
 
-			return fd >= 0 && write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : 1;
+			return fd >= 0 && write(fd, &v, sizeof(v)) ==
+						       sizeof(v) ?
+				       0 :
+				       1;
 		}
 		default:
 			fprintf(stderr, "%s", bench_find("enforce")->usage);
@@ -518,7 +547,8 @@ static int bench_enforce(int argc, char **argv)
 		}
 	}
 	if (o.iters < 1000 || o.reps < 1 || o.reps > MAX_REPS) {
-		fprintf(stderr, "bench enforce: --iters ≥ 1000, --reps 1..%d\n", MAX_REPS);
+		fprintf(stderr, "bench enforce: --iters ≥ 1000, --reps 1..%d\n",
+			MAX_REPS);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -529,15 +559,18 @@ static int bench_enforce(int argc, char **argv)
 	return run_all(&o) ? 1 : 0;
 }
 
-BENCH_KIND(enforce, .name = "enforce",
-	   .summary = "syscall cost of enforcement: floor, 10 vs 10,000 rules, strace, auditd",
-	   .usage = "Usage: bpflab bench enforce [--iters N] [--reps R] [--out DIR]\n"
-		    "\n"
-		    "Time write(1 byte) to /dev/null with no hook, an empty tp_btf/sys_enter\n"
-		    "program (the floor), bpflab with 10 and 10,000 protected files,\n"
-		    "strace -f and audit `-w FILE -p wa`; then open+read+close ops/s with\n"
-		    "bpflab off and on. Medians of R runs (default 7) of N calls (default\n"
-		    "1,000,000; strace runs N/50). Writes bench-enforce.json and .csv to\n"
-		    "--out (default $RESULTS or ./results). Keep kernel.bpf_stats_enabled\n"
-		    "off. Audit is enabled only while measured, then restored.\n",
-	   .run = bench_enforce);
+BENCH_KIND(
+	enforce, .name = "enforce",
+	.summary =
+		"syscall cost of enforcement: floor, 10 vs 10,000 rules, strace, auditd",
+	.usage =
+		"Usage: bpflab bench enforce [--iters N] [--reps R] [--out DIR]\n"
+		"\n"
+		"Time write(1 byte) to /dev/null with no hook, an empty tp_btf/sys_enter\n"
+		"program (the floor), bpflab with 10 and 10,000 protected files,\n"
+		"strace -f and audit `-w FILE -p wa`; then open+read+close ops/s with\n"
+		"bpflab off and on. Medians of R runs (default 7) of N calls (default\n"
+		"1,000,000; strace runs N/50). Writes bench-enforce.json and .csv to\n"
+		"--out (default $RESULTS or ./results). Keep kernel.bpf_stats_enabled\n"
+		"off. Audit is enabled only while measured, then restored.\n",
+	.run = bench_enforce);

@@ -163,7 +163,8 @@ static bool matches(lua_State *L, int filter, struct json_object *o)
 	if (ok && lua_isstring(L, -1)) {
 		v = get_path(body, "process", "sandbox");
 		v = v ? get_path(v, "name", NULL) : NULL;
-		ok = v && !strcmp(json_object_get_string(v), lua_tostring(L, -1));
+		ok = v &&
+		     !strcmp(json_object_get_string(v), lua_tostring(L, -1));
 	}
 	lua_pop(L, 1);
 	return ok;
@@ -187,7 +188,8 @@ static void push_json(lua_State *L, struct json_object *o, int depth)
 	case json_type_array:
 		lua_newtable(L);
 		for (size_t i = 0; i < json_object_array_length(o); i++) {
-			push_json(L, json_object_array_get_idx(o, i), depth + 1);
+			push_json(L, json_object_array_get_idx(o, i),
+				  depth + 1);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
 		break;
@@ -218,9 +220,10 @@ int lab_events__wait(struct lab_events *ev, lua_State *L, int filter_idx,
 		for (; seen < ev->n; seen++)
 			if (matches(L, filter_idx, ev->ev[seen])) {
 				push_json(L, ev->ev[seen], 0);
-				lua_pushstring(L, json_object_to_json_string_ext(
-							  ev->ev[seen],
-							  JSON_C_TO_STRING_PLAIN));
+				lua_pushstring(L,
+					       json_object_to_json_string_ext(
+						       ev->ev[seen],
+						       JSON_C_TO_STRING_PLAIN));
 				lua_setfield(L, -2, "_json");
 				return 1;
 			}

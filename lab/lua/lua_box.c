@@ -121,8 +121,9 @@ int lab_box_new(lua_State *L)
 	lua_getfield(L, 1, "kind");
 	kind = luaL_optstring(L, -1, run->kind);
 	if (!sandbox_ops_find(kind))
-		return luaL_error(L, "lab.sandbox: unknown sandbox kind '%s' (known: %s)",
-				  kind, sandbox_kinds());
+		return luaL_error(
+			L, "lab.sandbox: unknown sandbox kind '%s' (known: %s)",
+			kind, sandbox_kinds());
 	if (run->n_boxes >= LAB_MAX_BOXES)
 		return luaL_error(L, "lab.sandbox: at most %d sandboxes",
 				  LAB_MAX_BOXES);
@@ -133,8 +134,8 @@ int lab_box_new(lua_State *L)
 	if (snprintf(b->sb.name, sizeof(b->sb.name), "bl-%s", name) >=
 		    (int)sizeof(b->sb.name) ||
 	    !sandbox_name_valid(b->sb.name))
-		return luaL_error(L, "lab.sandbox: bad name '%s' (a-z, 0-9, '-')",
-				  name);
+		return luaL_error(
+			L, "lab.sandbox: bad name '%s' (a-z, 0-9, '-')", name);
 	snprintf(b->sb.kind, sizeof(b->sb.kind), "%s", kind);
 	lua_getfield(L, 1, "privileged");
 	b->sb.privileged = lua_toboolean(L, -1);
@@ -146,9 +147,11 @@ int lab_box_new(lua_State *L)
 		lua_pushnil(L);
 		while (lua_next(L, -2)) {
 			snprintf(label, sizeof(label), "%s=%s",
-				 luaL_checkstring(L, -2), luaL_checkstring(L, -1));
+				 luaL_checkstring(L, -2),
+				 luaL_checkstring(L, -1));
 			if (sandbox_add_label(&b->sb, label))
-				return luaL_error(L, "lab.sandbox: bad label '%s'",
+				return luaL_error(L,
+						  "lab.sandbox: bad label '%s'",
 						  label);
 			lua_pop(L, 1);
 		}
@@ -198,9 +201,8 @@ static void capture_read(int fd, struct capture *c)
  * namespace cannot finish dying.
  */
 static int wait_capture(pid_t pid, pid_t inner, int out_fd, int err_fd,
-			int timeout_ms,
-			struct capture *out, struct capture *err, int *status,
-			bool *timed_out)
+			int timeout_ms, struct capture *out,
+			struct capture *err, int *status, bool *timed_out)
 {
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
 	struct pollfd p[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
@@ -215,7 +217,8 @@ static int wait_capture(pid_t pid, pid_t inner, int out_fd, int err_fd,
 			kill(inner, SIGKILL);
 			break;
 		}
-		if (poll(p, 2, (int)(left > 200 ? 200 : left)) < 0 && errno != EINTR)
+		if (poll(p, 2, (int)(left > 200 ? 200 : left)) < 0 &&
+		    errno != EINTR)
 			break;
 		for (int i = 0; i < 2; i++) {
 			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
@@ -305,7 +308,8 @@ static int box_spawn(lua_State *L)
 		close(devnull);
 		if (rc) {
 			luaL_pushfail(L);
-			lua_pushfstring(L, "spawn %s: %s", argv[0], strerror(-rc));
+			lua_pushfstring(L, "spawn %s: %s", argv[0],
+					strerror(-rc));
 			return 2;
 		}
 		push_proc(L, inner, 0, false, &out, &err, argc, argv);
@@ -325,7 +329,8 @@ static int box_spawn(lua_State *L)
 	if (rc)
 		goto out;
 	/* small inputs only: the pipe buffer holds them without blocking */
-	if (input && write(pin[1], input, input_len > 60000 ? 60000 : input_len) < 0)
+	if (input &&
+	    write(pin[1], input, input_len > 60000 ? 60000 : input_len) < 0)
 		rc = -errno;
 	close(pin[1]);
 	pin[1] = -1;

@@ -168,7 +168,8 @@ static int policy_with_mode(const char *src, const char *mode, char *dst,
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	rewind(f);
-	if (len < 0 || len > (1 << 20) || !(text = calloc(1, (size_t)len + 1)) ||
+	if (len < 0 || len > (1 << 20) ||
+	    !(text = calloc(1, (size_t)len + 1)) ||
 	    fread(text, 1, (size_t)len, f) != (size_t)len) {
 		err = -EIO;
 		goto out;
@@ -178,13 +179,15 @@ static int policy_with_mode(const char *src, const char *mode, char *dst,
 	p = strstr(text, "policy-mode");
 	q = p ? strstr(p, "value:") : NULL;
 	if (q) {
-		char *v = strstr(q, strcmp(mode, "enforce") ? "enforce" : "monitor");
+		char *v = strstr(q, strcmp(mode, "enforce") ? "enforce" :
+							      "monitor");
 		char *eol = strchr(q, '\n');
 
 		if (v && (!eol || v < eol))
 			memcpy(v, mode, 7); /* both words are 7 letters */
 	}
-	snprintf(dst, dstlen, "/tmp/bpflab-lab-policy-%d-%s.yaml", getpid(), name);
+	snprintf(dst, dstlen, "/tmp/bpflab-lab-policy-%d-%s.yaml", getpid(),
+		 name);
 	err = write_new_file(dst, text, 0600);
 out:
 	free(text);
@@ -204,8 +207,8 @@ static int l_policy_apply(lua_State *L)
 		lua_getfield(L, 2, "mode");
 		mode = luaL_optstring(L, -1, mode);
 	}
-	luaL_argcheck(L, !strcmp(mode, "enforce") || !strcmp(mode, "monitor"), 2,
-		      "mode is enforce or monitor");
+	luaL_argcheck(L, !strcmp(mode, "enforce") || !strcmp(mode, "monitor"),
+		      2, "mode is enforce or monitor");
 	luaL_argcheck(L, !strstr(file, ".."), 1,
 		      "policy files live in the scenario directory");
 	if (run->n_policies >= LAB_MAX_POLICIES)
@@ -258,7 +261,8 @@ static int l_policy_remove(lua_State *L)
 			run->n_policies--;
 			return 0;
 		}
-	return luaL_error(L, "lab.policy.remove: %s was not applied here", name);
+	return luaL_error(L, "lab.policy.remove: %s was not applied here",
+			  name);
 }
 
 /* ---- the C2: a listener inside a box's network namespace ------------------ */
@@ -304,7 +308,8 @@ out:
 /* The responder: answer every beacon at once, so clients never hang. */
 static void c2_serve(int fd, struct lab_c2_seen *seen)
 {
-	static const char reply[] = "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+	static const char reply[] =
+		"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n";
 	struct timeval tv = { 0, 300000 };
 	char buf[256];
 	ssize_t n;
@@ -340,7 +345,8 @@ static int c2_wire(const struct sandbox *sb, struct lab_c2 *c2, int idx)
 	int fd, err;
 
 	snprintf(c2->ns, sizeof(c2->ns), "bpflab-c2-%d-%d", getpid(), idx);
-	snprintf(c2->box_ns, sizeof(c2->box_ns), "bpflab-sb-%d-%d", getpid(), idx);
+	snprintf(c2->box_ns, sizeof(c2->box_ns), "bpflab-sb-%d-%d", getpid(),
+		 idx);
 	snprintf(veth, sizeof(veth), "bl-c2-%d", idx);
 	snprintf(path, sizeof(path), "%s/%s", NET_NS_DIR, c2->box_ns);
 	snprintf(src, sizeof(src), "/proc/%d/ns/net", sb->init_pid);
@@ -469,7 +475,8 @@ static int l_c2(lua_State *L)
 	lua_getfield(L, 1, "box");
 	sb = lab_box_check(L, -1);
 	if (run->n_c2 >= LAB_MAX_C2)
-		return luaL_error(L, "lab.c2: at most %d listeners", LAB_MAX_C2);
+		return luaL_error(L, "lab.c2: at most %d listeners",
+				  LAB_MAX_C2);
 	c2 = &run->c2[run->n_c2];
 	memset(c2, 0, sizeof(*c2));
 	lua_getfield(L, 1, "addr");
@@ -478,9 +485,12 @@ static int l_c2(lua_State *L)
 	lua_getfield(L, 1, "port");
 	c2->port = (int)luaL_optinteger(L, -1, 4444);
 	lua_pop(L, 2);
-	if (strncmp(c2->addr, "198.18.66.", 10) || !strcmp(c2->addr, "198.18.66.2"))
-		return luaL_error(L, "lab.c2: %s is not a C2 address (198.18.66.0/24, .2 is the victim's)",
-				  c2->addr);
+	if (strncmp(c2->addr, "198.18.66.", 10) ||
+	    !strcmp(c2->addr, "198.18.66.2"))
+		return luaL_error(
+			L,
+			"lab.c2: %s is not a C2 address (198.18.66.0/24, .2 is the victim's)",
+			c2->addr);
 	run->n_c2++; /* from here on, teardown unwires it */
 	err = c2_wire(sb, c2, run->n_c2 - 1);
 	if (err)
@@ -748,7 +758,8 @@ static int expect_bytes(lua_State *L, bool want_same)
 	jw_kuint(&w, "bytes_after", na);
 	jw_obj_end(&w);
 	lab_check(run, ok, jw_str(&w), "%s %s (%zu -> %zu bytes)",
-		  lua_tostring(L, 2), want_same ? "unchanged" : "changed", nb, na);
+		  lua_tostring(L, 2), want_same ? "unchanged" : "changed", nb,
+		  na);
 	jw_free(&w);
 	lua_pushboolean(L, ok);
 	return 1;
@@ -830,9 +841,12 @@ int lab_run__teardown(struct lab_run *run)
 void lab_open(lua_State *L, struct lab_run *run)
 {
 	static const luaL_Reg lab[] = {
-		{ "sandbox", lab_box_new }, { "c2", l_c2 },
-		{ "wait_event", l_wait_event }, { "say", l_say },
-		{ "step", l_step }, { "sleep", l_sleep },
+		{ "sandbox", lab_box_new },
+		{ "c2", l_c2 },
+		{ "wait_event", l_wait_event },
+		{ "say", l_say },
+		{ "step", l_step },
+		{ "sleep", l_sleep },
 		{ "host_root_device", l_host_root_device },
 		{ NULL, NULL },
 	};

@@ -62,9 +62,11 @@ struct lab_run {
 	struct lua_rt *rt;
 	const char *mode; /* "enforce" | "monitor" */
 	const char *kind; /* sandbox kind for lab.sandbox without kind= */
-	const char *dir; /* scenario directory: policy paths are relative to it */
+	const char
+		*dir; /* scenario directory: policy paths are relative to it */
 	const char *scenario; /* name, for sandbox names */
-	const char *policy_override; /* training: the trainee's file replaces the policy */
+	const char *
+		policy_override; /* training: the trainee's file replaces the policy */
 	bool quiet; /* no narration (JSON output) */
 	struct sandbox *boxes[LAB_MAX_BOXES];
 	int n_boxes;
@@ -107,6 +109,5 @@ void lab_events__close(struct lab_events *ev);
  */
 int lab_events__wait(struct lab_events *ev, lua_State *L, int filter_idx,
 		     int timeout_ms);
-
 
 #endif

@@ -116,7 +116,8 @@ int lua_rt__new(struct lua_rt **out, const struct lua_rt_limits *limits)
 
 	if (!rt)
 		return -ENOMEM;
-	rt->max_bytes = limits && limits->max_bytes ? limits->max_bytes : 64 << 20;
+	rt->max_bytes =
+		limits && limits->max_bytes ? limits->max_bytes : 64 << 20;
 	rt->max_instructions = limits && limits->max_instructions ?
 				       limits->max_instructions :
 				       200000000ULL;
@@ -161,7 +162,8 @@ static void copy_message(lua_State *L, int idx, char *err, size_t errlen)
 {
 	const char *msg = lua_tostring(L, idx);
 
-	snprintf(err, errlen, "%s", msg ? msg : "(error object is not a string)");
+	snprintf(err, errlen, "%s",
+		 msg ? msg : "(error object is not a string)");
 }
 
 int lua_rt__load(struct lua_rt *rt, const char *code, size_t len,

@@ -113,16 +113,17 @@ static int write_config(const char *dir)
 {
 	char path[512], text[2048];
 
-	snprintf(text, sizeof(text),
-		 "# bpflab's private containerd: nothing shared with a system one\n"
-		 "version = 2\n"
-		 "root = \"%s/root\"\n"
-		 "state = \"%s/state\"\n"
-		 "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-		 "[grpc]\n  address = \"%s/containerd.sock\"\n"
-		 "[ttrpc]\n  address = \"%s/containerd.sock.ttrpc\"\n"
-		 "[debug]\n  address = \"%s/debug.sock\"\n",
-		 dir, dir, dir, dir, dir);
+	snprintf(
+		text, sizeof(text),
+		"# bpflab's private containerd: nothing shared with a system one\n"
+		"version = 2\n"
+		"root = \"%s/root\"\n"
+		"state = \"%s/state\"\n"
+		"disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+		"[grpc]\n  address = \"%s/containerd.sock\"\n"
+		"[ttrpc]\n  address = \"%s/containerd.sock.ttrpc\"\n"
+		"[debug]\n  address = \"%s/debug.sock\"\n",
+		dir, dir, dir, dir, dir);
 	snprintf(path, sizeof(path), "%s/config.toml", dir);
 	return write_new_file(path, text, 0600);
 }
@@ -160,7 +161,8 @@ static int ensure_daemon(const char *sock)
 		}
 		fd = open("/dev/null", O_RDONLY);
 		dup2(fd, 0);
-		execl(CONTAINERD_BIN, "containerd", "--config", path, (char *)NULL);
+		execl(CONTAINERD_BIN, "containerd", "--config", path,
+		      (char *)NULL);
 		_exit(127);
 	}
 	err = proc_start_time(pid, &start);
@@ -214,7 +216,8 @@ static int build_image_tar(void)
 	snprintf(path, sizeof(path), "%s/layer.tar", dir);
 	err = run_capture("/usr/bin/tar",
 			  (char *[]){ "tar", "--numeric-owner", "-C",
-				      SANDBOX_ROOTFS_BASE, "-cf", path, ".", NULL },
+				      SANDBOX_ROOTFS_BASE, "-cf", path, ".",
+				      NULL },
 			  NULL, 0, NULL);
 	if (err)
 		goto out;
@@ -228,38 +231,43 @@ static int build_image_tar(void)
 	err = add_blob(dir, layer, (size_t)layer_len, layer_d);
 	if (err)
 		goto out;
-	snprintf(cfg, sizeof(cfg),
-		 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]},"
-		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}",
-		 layer_d);
+	snprintf(
+		cfg, sizeof(cfg),
+		"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]},"
+		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}",
+		layer_d);
 	err = add_blob(dir, cfg, strlen(cfg), cfg_d);
 	if (err)
 		goto out;
-	snprintf(man, sizeof(man),
-		 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-		 "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-		 "\"digest\":\"sha256:%s\",\"size\":%zu},"
-		 "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
-		 "\"digest\":\"sha256:%s\",\"size\":%zd}]}",
-		 cfg_d, strlen(cfg), layer_d, layer_len);
+	snprintf(
+		man, sizeof(man),
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+		"\"digest\":\"sha256:%s\",\"size\":%zu},"
+		"\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+		"\"digest\":\"sha256:%s\",\"size\":%zd}]}",
+		cfg_d, strlen(cfg), layer_d, layer_len);
 	err = add_blob(dir, man, strlen(man), man_d);
 	if (err)
 		goto out;
-	snprintf(idx, sizeof(idx),
-		 "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-		 "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%s\","
-		 "\"size\":%zu,\"annotations\":{\"org.opencontainers.image.ref.name\":\"%s\"}}]}",
-		 man_d, strlen(man), IMAGE_REF);
+	snprintf(
+		idx, sizeof(idx),
+		"{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+		"\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%s\","
+		"\"size\":%zu,\"annotations\":{\"org.opencontainers.image.ref.name\":\"%s\"}}]}",
+		man_d, strlen(man), IMAGE_REF);
 	snprintf(path, sizeof(path), "%s/index.json", dir);
 	err = write_new_file(path, idx, 0644);
 	snprintf(path, sizeof(path), "%s/oci-layout", dir);
 	if (!err)
-		err = write_new_file(path, "{\"imageLayoutVersion\":\"1.0.0\"}", 0644);
+		err = write_new_file(path, "{\"imageLayoutVersion\":\"1.0.0\"}",
+				     0644);
 	snprintf(path, sizeof(path), "%s.new", IMAGE_TAR);
 	if (!err)
-		err = run_capture("/usr/bin/tar",
-				  (char *[]){ "tar", "-C", dir, "-cf", path, ".", NULL },
-				  NULL, 0, NULL);
+		err = run_capture(
+			"/usr/bin/tar",
+			(char *[]){ "tar", "-C", dir, "-cf", path, ".", NULL },
+			NULL, 0, NULL);
 	if (!err && rename(path, IMAGE_TAR))
 		err = -errno;
 out:
@@ -273,7 +281,8 @@ static int ensure_image(const char *sock)
 	char out[4096];
 	int err;
 
-	if (!ctr(sock, out, sizeof(out), (char *[]){ "images", "ls", "-q", NULL }) &&
+	if (!ctr(sock, out, sizeof(out),
+		 (char *[]){ "images", "ls", "-q", NULL }) &&
 	    strstr(out, IMAGE_REF))
 		return 0;
 	if (access(IMAGE_TAR, R_OK) && (err = build_image_tar()))
@@ -284,13 +293,16 @@ static int ensure_image(const char *sock)
 
 static int remove_container(const char *sock, const char *name)
 {
-	ctr(sock, NULL, 0, (char *[]){ "task", "kill", "-s", "SIGKILL", (char *)name, NULL });
+	ctr(sock, NULL, 0,
+	    (char *[]){ "task", "kill", "-s", "SIGKILL", (char *)name, NULL });
 	for (int i = 0; i < 50; i++) {
-		if (!ctr(sock, NULL, 0, (char *[]){ "task", "rm", "-f", (char *)name, NULL }))
+		if (!ctr(sock, NULL, 0,
+			 (char *[]){ "task", "rm", "-f", (char *)name, NULL }))
 			break;
 		usleep(20000);
 	}
-	return ctr(sock, NULL, 0, (char *[]){ "container", "rm", (char *)name, NULL });
+	return ctr(sock, NULL, 0,
+		   (char *[]){ "container", "rm", (char *)name, NULL });
 }
 
 static int undo_ctrd(const char *arg)
@@ -369,12 +381,14 @@ static int ctrd_create(struct sandbox *sb)
 		args[n++] = sb->name;
 		args[n++] = "/bin/sh";
 		args[n++] = "-c";
-		args[n++] = "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done";
+		args[n++] =
+			"trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done";
 		args[n] = NULL;
 		err = ctr(sock, NULL, 0, args);
 	}
 	if (err) {
-		pr_err("ctr run %s failed (run with -v for its output)\n", sb->name);
+		pr_err("ctr run %s failed (run with -v for its output)\n",
+		       sb->name);
 		return err;
 	}
 	err = task_pid(sock, sb->name, &sb->init_pid);
@@ -416,7 +430,8 @@ static int ctrd_destroy(struct sandbox *sb)
 	free(v);
 	if (others)
 		return 0;
-	if (read_file(ctd_path(path, sizeof(path), "daemon"), buf, sizeof(buf)) <= 0 ||
+	if (read_file(ctd_path(path, sizeof(path), "daemon"), buf,
+		      sizeof(buf)) <= 0 ||
 	    sscanf(buf, "%d %llu %d", &pid, &start, &seq) != 3)
 		return 0;
 	if (!proc_start_time(pid, &now) && now == start) {
@@ -435,7 +450,9 @@ static int ctrd_destroy(struct sandbox *sb)
 static int ctrd_available(char *why, size_t len)
 {
 	if (access(CONTAINERD_BIN, X_OK) || access(CTR_BIN, X_OK)) {
-		snprintf(why, len, "containerd is not installed (apt-get install containerd)");
+		snprintf(
+			why, len,
+			"containerd is not installed (apt-get install containerd)");
 		return -EOPNOTSUPP;
 	}
 	return 0;

@@ -52,8 +52,8 @@ struct ns_launch {
 	int ready_fd; /* child writes 0 or -errno */
 };
 
-static const char *const dev_nodes[] = { "null", "zero", "full", "random",
-					 "urandom", "tty" };
+static const char *const dev_nodes[] = { "null",   "zero",    "full",
+					 "random", "urandom", "tty" };
 
 static int mount_at(const char *root, const char *dir, const char *src,
 		    const char *fstype, unsigned long flags, const char *data)
@@ -72,7 +72,8 @@ static int setup_dev(const char *root, bool privileged)
 	int err, fd;
 
 	if (privileged) /* as `docker run --privileged`: the host's devices */
-		return mount_at(root, "dev", "/dev", NULL, MS_BIND | MS_REC, NULL);
+		return mount_at(root, "dev", "/dev", NULL, MS_BIND | MS_REC,
+				NULL);
 	err = mount_at(root, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC,
 		       "mode=755,size=1m");
 	if (err)
@@ -87,7 +88,8 @@ static int setup_dev(const char *root, bool privileged)
 		if (mount(src, dst, NULL, MS_BIND, NULL))
 			return -errno;
 	}
-	err = mount_at(root, "dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+	err = mount_at(root, "dev/pts", "devpts", "devpts",
+		       MS_NOSUID | MS_NOEXEC,
 		       "newinstance,ptmxmode=0666,mode=620");
 	if (err)
 		return err;
@@ -129,7 +131,8 @@ static int child_setup(const struct ns_launch *l)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return -errno;
 	snprintf(root, sizeof(root), "%s/root", l->scratch);
-	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
+	snprintf(opts, sizeof(opts),
+		 "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
 		 SANDBOX_ROOTFS_BASE, l->scratch, l->scratch);
 	if (mount("overlay", root, "overlay", 0, opts))
 		return -errno;
@@ -291,7 +294,8 @@ static int make_scratch(struct sandbox *sb, char *scratch, size_t size)
 		err = mkdir_p(BL_STATE_DIR "/userns", 0711);
 		if (err)
 			return err;
-		snprintf(scratch, size, "%s/userns/%s.d", BL_STATE_DIR, sb->name);
+		snprintf(scratch, size, "%s/userns/%s.d", BL_STATE_DIR,
+			 sb->name);
 	} else {
 		snprintf(scratch, size, "%s/sandboxes/%s.d", bl_run_dir(),
 			 sb->name);

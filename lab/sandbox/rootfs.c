@@ -24,8 +24,8 @@
 #define BASH_STATIC_BIN "/bin/bash-static"
 
 static const char *const base_dirs[] = {
-	"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "tmp",
-	"proc", "sys", "dev", "run", "var", "var/tmp", "home", "mnt",
+	"bin",	"sbin", "usr", "usr/bin", "usr/sbin", "etc",	 "root", "tmp",
+	"proc", "sys",	"dev", "run",	  "var",      "var/tmp", "home", "mnt",
 };
 
 static const struct {
@@ -39,8 +39,9 @@ static const struct {
 	  "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
 	  0644 },
 	{ "etc/group", "root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n", 0644 },
-	{ "etc/shadow", "root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
-			"nobody:*:19000:0:99999:7:::\n",
+	{ "etc/shadow",
+	  "root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
+	  "nobody:*:19000:0:99999:7:::\n",
 	  0640 },
 	{ "etc/hosts", "127.0.0.1 localhost\n", 0644 },
 	{ "etc/os-release", "NAME=\"bpflab busybox\"\nID=bpflab\n", 0644 },

@@ -71,8 +71,8 @@ static int undo_runc(const char *arg)
 	if (sscanf(arg, "%255s %63s", root, name) != 2)
 		return -EINVAL;
 	{
-		char *argv[] = { "runc", "--root", root, "delete", "--force",
-				 name, NULL };
+		char *argv[] = { "runc",    "--root", root, "delete",
+				 "--force", name,     NULL };
 
 		runc_cmd(argv);
 	}
@@ -81,8 +81,8 @@ static int undo_runc(const char *arg)
 }
 JOURNAL_UNDO("runc", undo_runc, "runc container");
 
-static void json_strings(struct jw *w, const char *key,
-			 const char *const *v, size_t n)
+static void json_strings(struct jw *w, const char *key, const char *const *v,
+			 size_t n)
 {
 	jw_key(w, key);
 	jw_arr_begin(w);
@@ -104,24 +104,64 @@ static void json_mount(struct jw *w, const char *dst, const char *type,
 
 /* docker's default set; --privileged keeps them all */
 static const char *const default_caps[] = {
-	"CAP_CHOWN",	"CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
-	"CAP_MKNOD",	"CAP_NET_RAW",	    "CAP_SETGID", "CAP_SETUID",
-	"CAP_SETFCAP",	"CAP_SETPCAP",	    "CAP_NET_BIND_SERVICE",
-	"CAP_SYS_CHROOT", "CAP_KILL",	    "CAP_AUDIT_WRITE",
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
 };
 
 /* by capability number (linux/capability.h), for the CapBnd mask */
 static const char *const all_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-	"CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",
-	"CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_DAC_READ_SEARCH",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",
+	"CAP_NET_RAW",
+	"CAP_IPC_LOCK",
+	"CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",
+	"CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN",
+	"CAP_SYS_BOOT",
+	"CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG",
+	"CAP_MKNOD",
+	"CAP_LEASE",
+	"CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN",
+	"CAP_SYSLOG",
+	"CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ",
+	"CAP_PERFMON",
+	"CAP_BPF",
 	"CAP_CHECKPOINT_RESTORE",
 };
 
@@ -149,19 +189,21 @@ static void write_config(struct jw *w, const struct sandbox *sb)
 {
 	static const char *const args[] = {
 		/* pid 1 that reaps and waits: busybox sh, as the ns init does */
-		"/bin/sh", "-c",
+		"/bin/sh",
+		"-c",
 		"trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done",
 	};
 	static const char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 					   "HOME=/root" };
-	static const char *const ns[] = { "pid", "mount", "network", "uts",
-					  "ipc", "cgroup" };
+	static const char *const ns[] = { "pid", "mount", "network",
+					  "uts", "ipc",	  "cgroup" };
 	static const char *const proc_o[] = { "nosuid", "noexec", "nodev" };
 	static const char *const dev_o[] = { "nosuid", "strictatime",
 					     "mode=755", "size=65536k" };
 	static const char *const pts_o[] = { "nosuid", "noexec", "newinstance",
 					     "ptmxmode=0666", "mode=0620" };
-	static const char *const sys_ro[] = { "nosuid", "noexec", "nodev", "ro" };
+	static const char *const sys_ro[] = { "nosuid", "noexec", "nodev",
+					      "ro" };
 	static const char *const sys_rw[] = { "nosuid", "noexec", "nodev" };
 	static const char *const tmp_o[] = { "nosuid", "nodev", "mode=1777" };
 	const char *priv[ARRAY_SIZE(all_caps)];
@@ -203,11 +245,13 @@ static void write_config(struct jw *w, const struct sandbox *sb)
 	json_mount(w, "/dev", "tmpfs", "tmpfs", dev_o, ARRAY_SIZE(dev_o));
 	json_mount(w, "/dev/pts", "devpts", "devpts", pts_o, ARRAY_SIZE(pts_o));
 	if (sb->privileged) {
-		json_mount(w, "/sys", "sysfs", "sysfs", sys_rw, ARRAY_SIZE(sys_rw));
+		json_mount(w, "/sys", "sysfs", "sysfs", sys_rw,
+			   ARRAY_SIZE(sys_rw));
 		json_mount(w, "/sys/fs/cgroup", "cgroup", "cgroup", sys_rw,
 			   ARRAY_SIZE(sys_rw));
 	} else {
-		json_mount(w, "/sys", "sysfs", "sysfs", sys_ro, ARRAY_SIZE(sys_ro));
+		json_mount(w, "/sys", "sysfs", "sysfs", sys_ro,
+			   ARRAY_SIZE(sys_ro));
 	}
 	json_mount(w, "/tmp", "tmpfs", "tmpfs", tmp_o, ARRAY_SIZE(tmp_o));
 	jw_arr_end(w);
@@ -225,10 +269,13 @@ static void write_config(struct jw *w, const struct sandbox *sb)
 	jw_arr_end(w);
 	if (!sb->privileged) {
 		static const char *const masked[] = {
-			"/proc/kcore", "/proc/keys", "/proc/timer_list",
+			"/proc/kcore",
+			"/proc/keys",
+			"/proc/timer_list",
 			"/sys/firmware",
 		};
-		static const char *const ro[] = { "/proc/sys", "/proc/sysrq-trigger",
+		static const char *const ro[] = { "/proc/sys",
+						  "/proc/sysrq-trigger",
 						  "/proc/irq", "/proc/bus" };
 
 		json_strings(w, "maskedPaths", masked, ARRAY_SIZE(masked));
@@ -260,15 +307,17 @@ static int make_bundle(struct sandbox *sb, char *bundle, size_t size)
 	if ((err = sandbox_journal(sb, seq)))
 		return err;
 	snprintf(bundle, size, "%s/bundle", scratch);
-	for (const char *const *d = (const char *const[]){ "upper", "work",
-							   "bundle/rootfs", NULL };
+	for (const char *const *d =
+		     (const char *const[]){ "upper", "work", "bundle/rootfs",
+					    NULL };
 	     *d; d++) {
 		snprintf(path, sizeof(path), "%s/%s", scratch, *d);
 		if ((err = mkdir_p(path, 0755)))
 			return err;
 	}
 	snprintf(path, sizeof(path), "%s/bundle/rootfs", scratch);
-	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
+	snprintf(opts, sizeof(opts),
+		 "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
 		 SANDBOX_ROOTFS_BASE, scratch, scratch);
 	seq = journal_record("mount", "%s", path);
 	if ((err = sandbox_journal(sb, seq)))
@@ -300,9 +349,9 @@ static int runc_create(struct sandbox *sb)
 	if ((err = sandbox_journal(sb, seq)))
 		return err;
 	{
-		char *argv[] = { "runc", "--root", root, "run", "--detach",
-				 "--bundle", bundle, "--pid-file", pidfile,
-				 sb->name, NULL };
+		char *argv[] = { "runc",     "--root",	 root,	 "run",
+				 "--detach", "--bundle", bundle, "--pid-file",
+				 pidfile,    sb->name,	 NULL };
 
 		err = runc_cmd(argv);
 	}
@@ -330,8 +379,8 @@ static int runc_create(struct sandbox *sb)
 static int runc_stop(struct sandbox *sb)
 {
 	char root[256];
-	char *argv[] = { "runc", "--root", root, "delete", "--force", sb->name,
-			 NULL };
+	char *argv[] = { "runc",    "--root", root, "delete",
+			 "--force", sb->name, NULL };
 
 	runc_root(root, sizeof(root));
 	runc_cmd(argv);

@@ -172,7 +172,8 @@ static void tidy_v1_parents(void)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "unified"))
 			continue;
-		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/bpflab", de->d_name);
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/bpflab",
+			 de->d_name);
 		if (!access(dir, F_OK))
 			tidy_cgroup_parent(dir);
 	}
@@ -224,8 +225,8 @@ int sandbox_run(struct sandbox *sb)
 		return -EINVAL;
 	}
 	if (ops->available && (err = ops->available(why, sizeof(why)))) {
-		pr_err("sandbox kind '%s' is not available here: %s\n", sb->kind,
-		       why);
+		pr_err("sandbox kind '%s' is not available here: %s\n",
+		       sb->kind, why);
 		return err;
 	}
 	/* cgroup names are host-wide; state files are per run dir */
@@ -269,7 +270,8 @@ int sandbox_load(const char *name, struct sandbox *sb)
 
 	if (!sandbox_name_valid(name))
 		return -EINVAL;
-	return sandbox_state_load(sandbox_state_path(path, sizeof(path), name), sb);
+	return sandbox_state_load(sandbox_state_path(path, sizeof(path), name),
+				  sb);
 }
 
 bool sandbox_alive(const struct sandbox *sb)
@@ -366,10 +368,10 @@ static const struct {
 
 /* docker's default set: what a process in a plain sandbox keeps */
 static const int default_caps[] = {
-	CAP_CHOWN,	  CAP_DAC_OVERRIDE, CAP_FSETID,		  CAP_FOWNER,
-	CAP_MKNOD,	  CAP_NET_RAW,	    CAP_SETGID,		  CAP_SETUID,
-	CAP_SETFCAP,	  CAP_SETPCAP,	    CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-	CAP_KILL,	  CAP_AUDIT_WRITE,
+	CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,	     CAP_FOWNER,
+	CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,	     CAP_SETUID,
+	CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+	CAP_KILL,    CAP_AUDIT_WRITE,
 };
 
 /* Root gains at exec only what the bounding set allows: shrink it. */
@@ -380,7 +382,8 @@ static int drop_to_default_caps(void)
 
 		for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
 			keep |= default_caps[i] == cap;
-		if (!keep && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
+		if (!keep && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) &&
+		    errno != EINVAL)
 			return -errno;
 	}
 	return 0;
@@ -408,8 +411,10 @@ static void spawn_helper(const struct sandbox *sb, char *const argv[],
 			 const struct sandbox_io *io, int report, int go)
 {
 	static char *envp[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
-		"TERM=xterm", NULL,
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=/root",
+		"TERM=xterm",
+		NULL,
 	};
 	int fds[ARRAY_SIZE(ns_order)], status, err;
 	struct rlimit no_core = { 0, 0 };
@@ -514,10 +519,12 @@ int sandbox_spawn(const struct sandbox *sb, char *const argv[],
 	go[0] = -1;
 	if (read(report[0], &err, sizeof(err)) != sizeof(err))
 		err = -EIO;
-	else if (!err && read(report[0], &inner, sizeof(inner)) != sizeof(inner))
+	else if (!err &&
+		 read(report[0], &inner, sizeof(inner)) != sizeof(inner))
 		err = -EIO;
 	if (!err) {
-		snprintf(path, sizeof(path), "%s/cgroup.procs", sb->cgroup_path);
+		snprintf(path, sizeof(path), "%s/cgroup.procs",
+			 sb->cgroup_path);
 		snprintf(pidbuf, sizeof(pidbuf), "%d", inner);
 		err = write_file(path, pidbuf);
 	}

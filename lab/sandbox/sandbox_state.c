@@ -87,14 +87,17 @@ static int64_t get_int(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+	return json_object_object_get_ex(o, key, &v) ?
+		       json_object_get_int64(v) :
+		       0;
 }
 
 static bool get_bool(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+	return json_object_object_get_ex(o, key, &v) &&
+	       json_object_get_boolean(v);
 }
 
 int sandbox_state_load(const char *path, struct sandbox *sb)

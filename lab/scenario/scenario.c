@@ -34,7 +34,9 @@ void scenario_interrupt(void)
 
 const char *scenario_verdict_name(enum scenario_verdict v)
 {
-	return v == SCENARIO_PASS ? "PASS" : v == SCENARIO_FAIL ? "FAIL" : "ERROR";
+	return v == SCENARIO_PASS ? "PASS" :
+	       v == SCENARIO_FAIL ? "FAIL" :
+				    "ERROR";
 }
 
 int scenario_dir(char *buf, size_t size)
@@ -111,7 +113,8 @@ static int l_scenario(lua_State *L)
 	     *k; k++) {
 		lua_getfield(L, 1, *k);
 		if (!lua_isnil(L, -1) && !lua_isfunction(L, -1))
-			return luaL_error(L, "scenario: '%s' must be a function", *k);
+			return luaL_error(
+				L, "scenario: '%s' must be a function", *k);
 		lua_pop(L, 1);
 	}
 	lua_settop(L, 1);
@@ -140,8 +143,8 @@ static int load_scenario(struct lua_rt *rt, const char *path, char *err,
 	if (!rc)
 		rc = lua_rt__pcall(rt, 0, 1, err, errlen);
 	if (!rc && !lua_istable(L, -1)) {
-		snprintf(err, errlen, "%s: the script must return scenario { ... }",
-			 path);
+		snprintf(err, errlen,
+			 "%s: the script must return scenario { ... }", path);
 		lua_pop(L, 1);
 		rc = -EINVAL;
 	}
@@ -152,7 +155,8 @@ static void get_string(lua_State *L, int idx, const char *key, char *buf,
 		       size_t size)
 {
 	lua_getfield(L, idx, key);
-	snprintf(buf, size, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+	snprintf(buf, size, "%s",
+		 lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
 	lua_pop(L, 1);
 }
 
@@ -216,8 +220,9 @@ static int check_requires(lua_State *L, int sc, char *err, size_t errlen)
 	n = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 0;
 	if (n && (engine_client_call("{\"op\":\"status\"}", &text) || !text ||
 		  !(reply = json_tokener_parse(text)))) {
-		snprintf(err, errlen,
-			 "this scenario needs a running engine (start `bpflab engine`)");
+		snprintf(
+			err, errlen,
+			"this scenario needs a running engine (start `bpflab engine`)");
 		rc = -ENOTCONN;
 	}
 	for (int i = 1; !rc && i <= n; i++) {
@@ -227,17 +232,21 @@ static int check_requires(lua_State *L, int sc, char *err, size_t errlen)
 		lua_rawgeti(L, -1, i);
 		want = lua_tostring(L, -1) ?: "";
 		if (json_object_object_get_ex(reply, "modules", &mods))
-			for (size_t j = 0; j < json_object_array_length(mods); j++) {
-				struct json_object *m = json_object_array_get_idx(mods, j), *nm;
+			for (size_t j = 0; j < json_object_array_length(mods);
+			     j++) {
+				struct json_object
+					*m = json_object_array_get_idx(mods, j),
+					*nm;
 
 				if (json_object_object_get_ex(m, "name", &nm) &&
 				    !strcmp(json_object_get_string(nm), want))
 					found = true;
 			}
 		if (!found) {
-			snprintf(err, errlen,
-				 "this scenario needs the engine's '%s' module, which is not loaded",
-				 want);
+			snprintf(
+				err, errlen,
+				"this scenario needs the engine's '%s' module, which is not loaded",
+				want);
 			rc = -EOPNOTSUPP;
 		}
 		lua_pop(L, 1);
@@ -281,7 +290,8 @@ static void write_report(struct jw *w, const struct lab_run *run,
 }
 
 enum { PH_SETUP, PH_RUN, PH_VERIFY, PH_TEARDOWN, PH_DONE };
-static const char *const phase_names[] = { "setup", "run", "verify", "teardown" };
+static const char *const phase_names[] = { "setup", "run", "verify",
+					   "teardown" };
 
 struct scenario_session {
 	struct lab_run run;
@@ -295,8 +305,8 @@ struct scenario_session {
 	uint64_t t0;
 };
 
-struct scenario_session *scenario_session__start(const char *path,
-						 const struct scenario_opts *opts)
+struct scenario_session *
+scenario_session__start(const char *path, const struct scenario_opts *opts)
 {
 	struct scenario_session *s = calloc(1, sizeof(*s));
 	char pathcopy[PATH_MAX];
@@ -318,8 +328,9 @@ struct scenario_session *scenario_session__start(const char *path,
 	s->run.scenario = s->name;
 	s->failed = true;
 	if (!sandbox_ops_find(s->run.kind)) {
-		snprintf(s->err, sizeof(s->err), "unknown sandbox kind '%s' (known: %s)",
-			 s->run.kind, sandbox_kinds());
+		snprintf(s->err, sizeof(s->err),
+			 "unknown sandbox kind '%s' (known: %s)", s->run.kind,
+			 sandbox_kinds());
 		return s;
 	}
 	if (lua_rt__new(&s->rt, NULL)) {
@@ -373,7 +384,8 @@ static void end_phase(struct scenario_session *s)
 	 * lookup miss, at most every 500 ms: wait that long after setup so
 	 * events from run already carry the new boxes' names.
 	 */
-	if (s->phase == PH_SETUP && !s->failed && s->run.events && s->run.n_boxes)
+	if (s->phase == PH_SETUP && !s->failed && s->run.events &&
+	    s->run.n_boxes)
 		usleep(550 * 1000);
 	/* after an error only teardown is left */
 	if (s->failed && s->phase < PH_TEARDOWN)
@@ -414,7 +426,8 @@ int scenario_session__step(struct scenario_session *s)
 	if (rc != LUA_OK && !s->failed) {
 		/* teardown's own error is reported only when nothing failed before */
 		s->failed = true;
-		snprintf(s->err, sizeof(s->err), "%s: %s", phase_names[s->phase], err);
+		snprintf(s->err, sizeof(s->err), "%s: %s",
+			 phase_names[s->phase], err);
 	}
 	end_phase(s);
 	return s->phase != PH_DONE;
@@ -434,7 +447,8 @@ enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 	if (s->rt && s->phase != PH_DONE && s->phase != PH_TEARDOWN) {
 		s->failed = true;
 		if (!s->err[0])
-			snprintf(s->err, sizeof(s->err), "stopped before the end");
+			snprintf(s->err, sizeof(s->err),
+				 "stopped before the end");
 		end_phase(s);
 	}
 	while (s->phase != PH_DONE && scenario_session__step(s) > 0)
@@ -450,15 +464,17 @@ enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 			v = SCENARIO_FAIL;
 	if (lab_run__teardown(&s->run) && v == SCENARIO_PASS) {
 		v = SCENARIO_ERROR;
-		snprintf(s->err, sizeof(s->err), "teardown could not remove everything");
+		snprintf(s->err, sizeof(s->err),
+			 "teardown could not remove everything");
 	}
-	write_report(w, &s->run, s->name, s->title, v, s->err[0] ? s->err : NULL,
-		     s->t0);
+	write_report(w, &s->run, s->name, s->title, v,
+		     s->err[0] ? s->err : NULL, s->t0);
 	if (!s->run.quiet) {
 		if (v == SCENARIO_ERROR)
 			printf("   error: %s\n", s->err);
-		printf("== %s: %s (%d check%s)\n", s->name, scenario_verdict_name(v),
-		       s->run.n_checks, s->run.n_checks == 1 ? "" : "s");
+		printf("== %s: %s (%d check%s)\n", s->name,
+		       scenario_verdict_name(v), s->run.n_checks,
+		       s->run.n_checks == 1 ? "" : "s");
 	}
 	lab_run__free_checks(&s->run);
 	lab_events__close(s->run.events);
@@ -467,9 +483,8 @@ enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 	return v;
 }
 
-enum scenario_verdict scenario_run(const char *path,
-				   const struct scenario_opts *opts,
-				   struct jw *w)
+enum scenario_verdict
+scenario_run(const char *path, const struct scenario_opts *opts, struct jw *w)
 {
 	struct scenario_session *s = scenario_session__start(path, opts);
 

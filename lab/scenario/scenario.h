@@ -24,7 +24,8 @@ struct scenario_opts {
 	const char *kind; /* sandbox kind; NULL: "ns" */
 	const char *mode; /* "enforce" (default) or "monitor" */
 	bool quiet; /* no narration on stdout (JSON output) */
-	const char *policy; /* training: apply this file instead of the script's */
+	const char
+		*policy; /* training: apply this file instead of the script's */
 };
 
 struct scenario_info {
@@ -41,9 +42,8 @@ int scenario_find(const char *name, char *path, size_t size);
 int scenario_list(struct scenario_info **out, int *count);
 
 /* Run one; the report object (verdict, checks with evidence) goes into w. */
-enum scenario_verdict scenario_run(const char *path,
-				   const struct scenario_opts *opts,
-				   struct jw *w);
+enum scenario_verdict
+scenario_run(const char *path, const struct scenario_opts *opts, struct jw *w);
 const char *scenario_verdict_name(enum scenario_verdict v);
 
 /*
@@ -56,8 +56,8 @@ const char *scenario_verdict_name(enum scenario_verdict v);
  * spawned command's timeout. opts' strings must outlive the session.
  */
 struct scenario_session;
-struct scenario_session *scenario_session__start(const char *path,
-						 const struct scenario_opts *opts);
+struct scenario_session *
+scenario_session__start(const char *path, const struct scenario_opts *opts);
 int scenario_session__step(struct scenario_session *s);
 const char *scenario_session__name(const struct scenario_session *s);
 enum scenario_verdict scenario_session__finish(struct scenario_session *s,

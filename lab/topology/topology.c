@@ -22,7 +22,8 @@
 #define MARIADBD_BIN "/usr/sbin/mariadbd"
 #define MARIADB_INSTALL_BIN "/usr/bin/mariadb-install-db"
 /* small InnoDB files: a lab database, ~20 MB in the run dir, ready in ~2 s */
-#define MARIADB_SMALL "--innodb-log-file-size=4M", "--innodb-buffer-pool-size=16M"
+#define MARIADB_SMALL \
+	"--innodb-log-file-size=4M", "--innodb-buffer-pool-size=16M"
 
 enum node_role { NODE_SANDBOX, NODE_NGINX, NODE_MARIADB };
 
@@ -35,7 +36,8 @@ struct node {
 };
 
 static const struct node nodes[] = {
-	{ "client", "bpflab-lab-client", "bl-client", "198.18.0.10/16", NODE_SANDBOX },
+	{ "client", "bpflab-lab-client", "bl-client", "198.18.0.10/16",
+	  NODE_SANDBOX },
 	{ "web1", "bpflab-lab-web1", "bl-web1", "198.18.1.1/16", NODE_NGINX },
 	{ "web2", "bpflab-lab-web2", "bl-web2", "198.18.1.2/16", NODE_NGINX },
 	{ "web3", "bpflab-lab-web3", "bl-web3", "198.18.1.3/16", NODE_NGINX },
@@ -83,7 +85,8 @@ static int enter_cgroup(const struct node *n, char *home, size_t size)
 	line[strcspn(line, "\n")] = 0;
 	snprintf(home, size, "%s%s/cgroup.procs", BL_CGROUP_ROOT, line + 3);
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/cgroup.procs");
+	snprintf(path + strlen(path), sizeof(path) - strlen(path),
+		 "/cgroup.procs");
 	err = write_file(path, pid);
 	return err;
 }
@@ -153,19 +156,26 @@ static int start_mariadb(const struct node *n)
 	snprintf(initopt, sizeof(initopt), "--init-file=%s/init.sql", dir);
 	snprintf(path, sizeof(path), "%s/init.sql", dir);
 	/* a lab account the client (and the MySQL parser in observe) can use */
-	err = write_new_file(path,
-			     "CREATE DATABASE IF NOT EXISTS lab;\n"
-			     "CREATE USER IF NOT EXISTS 'lab'@'%' IDENTIFIED BY 'lab';\n"
-			     "GRANT ALL ON lab.* TO 'lab'@'%';\n",
-			     0600);
+	err = write_new_file(
+		path,
+		"CREATE DATABASE IF NOT EXISTS lab;\n"
+		"CREATE USER IF NOT EXISTS 'lab'@'%' IDENTIFIED BY 'lab';\n"
+		"GRANT ALL ON lab.* TO 'lab'@'%';\n",
+		0600);
 	if (err)
 		return err;
 	{
-		char *argv[] = { "/bin/sh", "-c", quiet, MARIADB_INSTALL_BIN,
-				 "--no-defaults", datadir, "--user=root",
+		char *argv[] = { "/bin/sh",
+				 "-c",
+				 quiet,
+				 MARIADB_INSTALL_BIN,
+				 "--no-defaults",
+				 datadir,
+				 "--user=root",
 				 "--skip-test-db",
 				 "--auth-root-authentication-method=socket",
-				 MARIADB_SMALL, NULL };
+				 MARIADB_SMALL,
+				 NULL };
 
 		if (net_ns_exec(n->ns, argv) != 0) {
 			pr_err("mariadb-install-db failed for %s\n", data);
@@ -176,11 +186,25 @@ static int start_mariadb(const struct node *n)
 	if (err)
 		return err;
 	{
-		char *argv[] = { "/bin/sh", "-c", quiet, "/usr/bin/setsid", "-f",
-				 MARIADBD_BIN, "--no-defaults", datadir, sockopt,
-				 pidopt, logopt, initopt, bind, "--port=3306",
-				 "--user=root", "--skip-log-bin",
-				 "--skip-name-resolve", MARIADB_SMALL, NULL };
+		char *argv[] = { "/bin/sh",
+				 "-c",
+				 quiet,
+				 "/usr/bin/setsid",
+				 "-f",
+				 MARIADBD_BIN,
+				 "--no-defaults",
+				 datadir,
+				 sockopt,
+				 pidopt,
+				 logopt,
+				 initopt,
+				 bind,
+				 "--port=3306",
+				 "--user=root",
+				 "--skip-log-bin",
+				 "--skip-name-resolve",
+				 MARIADB_SMALL,
+				 NULL };
 
 		if (net_ns_exec(n->ns, argv) != 0)
 			err = -EIO;
@@ -204,16 +228,17 @@ static int start_nginx(const struct node *n)
 
 	node_dir(dir, sizeof(dir), n);
 	addr_of(n, addr, sizeof(addr));
-	snprintf(conf, sizeof(conf),
-		 "daemon on;\nworker_processes 1;\npid %s/nginx.pid;\n"
-		 "error_log %s/error.log;\n"
-		 "events { worker_connections 128; }\n"
-		 "http {\n  access_log %s/access.log;\n"
-		 "  client_body_temp_path %s/tmp; proxy_temp_path %s/tmp;\n"
-		 "  fastcgi_temp_path %s/tmp; uwsgi_temp_path %s/tmp; scgi_temp_path %s/tmp;\n"
-		 "  server {\n    listen %s:80;\n"
-		 "    location / { return 200 \"%s\\n\"; }\n  }\n}\n",
-		 dir, dir, dir, dir, dir, dir, dir, dir, addr, n->name);
+	snprintf(
+		conf, sizeof(conf),
+		"daemon on;\nworker_processes 1;\npid %s/nginx.pid;\n"
+		"error_log %s/error.log;\n"
+		"events { worker_connections 128; }\n"
+		"http {\n  access_log %s/access.log;\n"
+		"  client_body_temp_path %s/tmp; proxy_temp_path %s/tmp;\n"
+		"  fastcgi_temp_path %s/tmp; uwsgi_temp_path %s/tmp; scgi_temp_path %s/tmp;\n"
+		"  server {\n    listen %s:80;\n"
+		"    location / { return 200 \"%s\\n\"; }\n  }\n}\n",
+		dir, dir, dir, dir, dir, dir, dir, dir, addr, n->name);
 	snprintf(path, sizeof(path), "%s/tmp", dir);
 	err = mkdir_p(path, 0755);
 	snprintf(path, sizeof(path), "%s/nginx.conf", dir);
@@ -304,7 +329,8 @@ static int up_node(const struct node *n)
 	if (n->role == NODE_NGINX)
 		return start_nginx(n);
 	if (n->role == NODE_MARIADB) {
-		if (!access(MARIADBD_BIN, X_OK) && !access(MARIADB_INSTALL_BIN, X_OK))
+		if (!access(MARIADBD_BIN, X_OK) &&
+		    !access(MARIADB_INSTALL_BIN, X_OK))
 			return start_mariadb(n);
 		pr_info("db: mariadb-server-core is not installed: the db node has its address only\n");
 	}
@@ -383,10 +409,11 @@ int topology_status(struct jw *w)
 		jw_kstr(w, "name", n->name);
 		jw_kstr(w, "addr", addr);
 		jw_kstr(w, "netns", n->ns);
-		jw_kstr(w, "serves", n->role == NODE_SANDBOX ? "client sandbox" :
-				     n->role == NODE_NGINX   ? "nginx :80" :
-				     access(MARIADBD_BIN, X_OK) ? "(no mariadb)" :
-								  "mariadb :3306");
+		jw_kstr(w, "serves",
+			n->role == NODE_SANDBOX	   ? "client sandbox" :
+			n->role == NODE_NGINX	   ? "nginx :80" :
+			access(MARIADBD_BIN, X_OK) ? "(no mariadb)" :
+						     "mariadb :3306");
 		jw_kbool(w, "netns_exists", net_ns_exists(n->ns));
 		jw_kbool(w, "running", server_alive(n));
 		jw_obj_end(w);

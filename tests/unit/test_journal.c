@@ -58,7 +58,8 @@ static void unreleased_files_are_removed_and_released_ones_kept(void **st)
 	sa = journal_record("file", "%s", a);
 	sb = journal_record("file", "%s", b);
 	assert_true(sa > 0 && sb > sa);
-	assert_int_equal(journal_release(sb), 0); /* b's owner removed it itself */
+	assert_int_equal(journal_release(sb),
+			 0); /* b's owner removed it itself */
 	assert_int_equal(journal_cleanup(NULL, false), 0);
 	assert_int_not_equal(access(a, F_OK), 0);
 	assert_int_equal(access(b, F_OK), 0);
@@ -129,11 +130,17 @@ static void records_with_newlines_are_refused(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(unreleased_files_are_removed_and_released_ones_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(cleanup_undoes_newest_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(scope_limits_what_cleanup_touches, setup, teardown),
-		cmocka_unit_test_setup_teardown(unknown_kinds_are_kept_and_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(records_with_newlines_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			unreleased_files_are_removed_and_released_ones_kept,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(cleanup_undoes_newest_first,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			scope_limits_what_cleanup_touches, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			unknown_kinds_are_kept_and_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			records_with_newlines_are_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("journal", tests, NULL, NULL);

@@ -39,8 +39,9 @@ static void nested_objects_and_arrays_have_commas_in_the_right_places(void **st)
 	jw_arr_end(&w);
 	jw_kdouble(&w, "e", 0.25);
 	jw_obj_end(&w);
-	assert_string_equal(jw_str(&w),
-			    "{\"a\":\"x\",\"b\":-5,\"c\":[1,{\"d\":true},null],\"e\":0.25}");
+	assert_string_equal(
+		jw_str(&w),
+		"{\"a\":\"x\",\"b\":-5,\"c\":[1,{\"d\":true},null],\"e\":0.25}");
 	o = parse(&w);
 	assert_non_null(o);
 	assert_true(json_object_object_get_ex(o, "c", &v));
@@ -70,9 +71,9 @@ static void control_characters_quotes_and_backslashes_are_escaped(void **st)
 
 static void invalid_utf8_becomes_replacement_and_still_parses(void **st)
 {
-	const char bad[] = { 'a', (char)0xc3, 'b', (char)0xff, (char)0xe2,
-			     (char)0x82, 'c', (char)0xed, (char)0xa0,
-			     (char)0x80, 0 };
+	const char bad[] = { 'a',	 (char)0xc3, 'b', (char)0xff,
+			     (char)0xe2, (char)0x82, 'c', (char)0xed,
+			     (char)0xa0, (char)0x80, 0 };
 	struct json_object *o, *v;
 	struct jw w;
 
@@ -101,7 +102,8 @@ static void valid_multibyte_utf8_passes_through(void **st)
 	(void)st;
 	jw_init(&w);
 	jw_string(&w, s);
-	assert_string_equal(jw_str(&w), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80\"");
+	assert_string_equal(jw_str(&w),
+			    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80\"");
 	o = parse(&w);
 	assert_string_equal(json_object_get_string(o), s);
 	json_object_put(o);
@@ -131,7 +133,8 @@ static void random_byte_strings_round_trip_through_json_c(void **st)
 		o = parse(&w);
 		assert_non_null(o);
 		assert_string_equal(
-			json_object_get_string(json_object_object_get(o, s)), s);
+			json_object_get_string(json_object_object_get(o, s)),
+			s);
 		json_object_put(o);
 	}
 	jw_free(&w);
@@ -173,9 +176,12 @@ static void non_finite_doubles_become_null(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(nested_objects_and_arrays_have_commas_in_the_right_places),
-		cmocka_unit_test(control_characters_quotes_and_backslashes_are_escaped),
-		cmocka_unit_test(invalid_utf8_becomes_replacement_and_still_parses),
+		cmocka_unit_test(
+			nested_objects_and_arrays_have_commas_in_the_right_places),
+		cmocka_unit_test(
+			control_characters_quotes_and_backslashes_are_escaped),
+		cmocka_unit_test(
+			invalid_utf8_becomes_replacement_and_still_parses),
 		cmocka_unit_test(valid_multibyte_utf8_passes_through),
 		cmocka_unit_test(random_byte_strings_round_trip_through_json_c),
 		cmocka_unit_test(large_integers_keep_every_digit),

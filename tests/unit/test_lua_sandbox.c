@@ -68,12 +68,13 @@ static void os_keeps_only_clock_functions(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(run("assert(os.execute == nil) assert(os.getenv == nil)"
-			     "assert(os.remove == nil) assert(os.exit == nil)"
-			     "assert(type(os.time()) == 'number')"
-			     "assert(type(os.clock()) == 'number')",
-			     err, sizeof(err)),
-			 0);
+	assert_int_equal(
+		run("assert(os.execute == nil) assert(os.getenv == nil)"
+		    "assert(os.remove == nil) assert(os.exit == nil)"
+		    "assert(type(os.time()) == 'number')"
+		    "assert(type(os.clock()) == 'number')",
+		    err, sizeof(err)),
+		0);
 	assert_fails_with("os.execute('id')", "attempt to call a nil value");
 }
 
@@ -98,8 +99,9 @@ static void infinite_loop_hits_the_instruction_limit(void **state)
 static void runaway_allocation_hits_the_memory_limit(void **state)
 {
 	(void)state;
-	assert_fails_with("local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1024) .. i end",
-			  "not enough memory");
+	assert_fails_with(
+		"local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1024) .. i end",
+		"not enough memory");
 }
 
 static void errors_carry_a_traceback(void **state)
@@ -147,24 +149,41 @@ static void sha256_matches_the_fips_vectors(void **state)
 
 	(void)state;
 	sha256_hex("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(
+		hex,
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
-	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	assert_string_equal(
+		hex,
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		   56, hex);
+	assert_string_equal(
+		hex,
+		"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(forbidden_globals_are_absent, setup, teardown),
-		cmocka_unit_test_setup_teardown(os_keeps_only_clock_functions, setup, teardown),
-		cmocka_unit_test_setup_teardown(load_refuses_binary_chunks, setup, teardown),
-		cmocka_unit_test_setup_teardown(infinite_loop_hits_the_instruction_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(runaway_allocation_hits_the_memory_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(errors_carry_a_traceback, setup, teardown),
-		cmocka_unit_test_setup_teardown(syntax_errors_name_the_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(interrupt_stops_the_script, setup, teardown),
+		cmocka_unit_test_setup_teardown(forbidden_globals_are_absent,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(os_keeps_only_clock_functions,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(load_refuses_binary_chunks,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			infinite_loop_hits_the_instruction_limit, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			runaway_allocation_hits_the_memory_limit, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(errors_carry_a_traceback, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(syntax_errors_name_the_line,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(interrupt_stops_the_script,
+						setup, teardown),
 		cmocka_unit_test(sha256_matches_the_fips_vectors),
 	};
 

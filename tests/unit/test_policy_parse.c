@@ -25,7 +25,8 @@ static struct policy *parse_ok(const char *text)
 {
 	struct policy *p = NULL;
 	char err[512] = "";
-	int ret = policy_parse(text, strlen(text), "t.yaml", &p, err, sizeof(err));
+	int ret = policy_parse(text, strlen(text), "t.yaml", &p, err,
+			       sizeof(err));
 
 	if (ret)
 		print_error("unexpected error: %s\n", err);
@@ -48,7 +49,8 @@ static void expect_error(const char *text, const char *where, const char *msg)
 	assert_non_null(strstr(err, msg));
 }
 
-#define HDR "apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: t\nspec:\n"
+#define HDR \
+	"apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: t\nspec:\n"
 
 static void examples_parse_with_their_fields(void **state)
 {
@@ -58,7 +60,9 @@ static void examples_parse_with_their_fields(void **state)
 	(void)state;
 	if (access(SHARED "protect-passwd.yaml", R_OK))
 		skip();
-	assert_int_equal(policy_parse_file(SHARED "protect-passwd.yaml", &p, err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_file(SHARED "protect-passwd.yaml", &p,
+					   err, sizeof(err)),
+			 0);
 	assert_string_equal(p->name, "protect-passwd");
 	assert_false(p->monitor);
 	assert_int_equal(p->nhooks, 1);
@@ -66,18 +70,25 @@ static void examples_parse_with_their_fields(void **state)
 	assert_int_equal(p->hooks[0].selectors[0].args[0].op, POL_OP_PREFIX);
 	assert_int_equal(p->hooks[0].selectors[0].binaries.op, POL_OP_NOT_IN);
 	assert_true(p->hooks[0].selectors[0].actions & POL_ACT_SIGKILL);
-	assert_int_equal(pol_hook_class(&p->hooks[0], p->hooks[0].calls[0]), ENF_FILE);
+	assert_int_equal(pol_hook_class(&p->hooks[0], p->hooks[0].calls[0]),
+			 ENF_FILE);
 	policy_free(p);
 
-	assert_int_equal(policy_parse_file(SHARED "deny-escape.yaml", &p, err, sizeof(err)), 0);
+	assert_int_equal(policy_parse_file(SHARED "deny-escape.yaml", &p, err,
+					   sizeof(err)),
+			 0);
 	assert_int_equal(p->hooks[0].ncalls, 7);
 	assert_string_equal(p->hooks[0].calls[6], "sys_open_by_handle_at");
-	assert_int_equal(pol_hook_class(&p->hooks[0], "sys_mount"), ENF_SYSCALL);
+	assert_int_equal(pol_hook_class(&p->hooks[0], "sys_mount"),
+			 ENF_SYSCALL);
 	policy_free(p);
 
-	assert_int_equal(policy_parse_file(SHARED "block-c2.yaml", &p, err, sizeof(err)), 0);
+	assert_int_equal(
+		policy_parse_file(SHARED "block-c2.yaml", &p, err, sizeof(err)),
+		0);
 	assert_int_equal(p->hooks[0].selectors[0].arg_error, -1);
-	assert_int_equal(pol_hook_class(&p->hooks[0], "sys_connect"), ENF_CONNECT);
+	assert_int_equal(pol_hook_class(&p->hooks[0], "sys_connect"),
+			 ENF_CONNECT);
 	policy_free(p);
 }
 
@@ -86,9 +97,11 @@ static void monitor_mode_is_read(void **state)
 	struct policy *p;
 
 	(void)state;
-	p = parse_ok(HDR "  options:\n  - name: policy-mode\n    value: monitor\n"
-			 "  kprobes:\n  - call: sys_mount\n    syscall: true\n"
-			 "    selectors:\n    - matchActions:\n      - action: Sigkill\n");
+	p = parse_ok(
+		HDR
+		"  options:\n  - name: policy-mode\n    value: monitor\n"
+		"  kprobes:\n  - call: sys_mount\n    syscall: true\n"
+		"    selectors:\n    - matchActions:\n      - action: Sigkill\n");
 	assert_true(p->monitor);
 	policy_free(p);
 }
@@ -97,20 +110,29 @@ static void errors_name_line_and_column(void **state)
 {
 	(void)state;
 	expect_error("", "t.yaml:1:1:", "empty file");
-	expect_error(HDR "  kprobes:\n  - call: sys_mount\n    syscall: true\n    bogus: 1\n",
-		     "t.yaml:9:5:", "unknown field \"bogus\"");
-	expect_error(HDR "  kprobes:\n  - call: sys_mount\n    syscall: maybe\n",
+	expect_error(
+		HDR
+		"  kprobes:\n  - call: sys_mount\n    syscall: true\n    bogus: 1\n",
+		"t.yaml:9:5:", "unknown field \"bogus\"");
+	expect_error(HDR
+		     "  kprobes:\n  - call: sys_mount\n    syscall: maybe\n",
 		     "t.yaml:8:14:", "true or false");
-	expect_error(HDR "  kprobes:\n  - call: sys_nosuch\n    syscall: true\n"
-			 "    selectors:\n    - matchActions:\n      - action: Post\n",
-		     "t.yaml:7:5:", "unknown or unsupported syscall");
-	expect_error(HDR "  kprobes:\n  - call: sys_mount\n    syscall: true\n"
-			 "    selectors:\n    - matchBinaries:\n      - operator: Glob\n"
-			 "        values: [/bin/sh]\n",
-		     "t.yaml:11:19:", "unknown operator \"Glob\"");
-	expect_error(HDR "  kprobes:\n  - call: sys_mount\n    syscall: true\n"
-			 "    selectors:\n    - matchActions:\n      - action: Override\n",
-		     "t.yaml:10:7:", "Override cannot be carried out");
+	expect_error(
+		HDR
+		"  kprobes:\n  - call: sys_nosuch\n    syscall: true\n"
+		"    selectors:\n    - matchActions:\n      - action: Post\n",
+		"t.yaml:7:5:", "unknown or unsupported syscall");
+	expect_error(
+		HDR
+		"  kprobes:\n  - call: sys_mount\n    syscall: true\n"
+		"    selectors:\n    - matchBinaries:\n      - operator: Glob\n"
+		"        values: [/bin/sh]\n",
+		"t.yaml:11:19:", "unknown operator \"Glob\"");
+	expect_error(
+		HDR
+		"  kprobes:\n  - call: sys_mount\n    syscall: true\n"
+		"    selectors:\n    - matchActions:\n      - action: Override\n",
+		"t.yaml:10:7:", "Override cannot be carried out");
 	expect_error("a: [1, 2", "t.yaml:", "YAML:");
 	expect_error(HDR "  kprobes: []\n---\n" HDR, "t.yaml:", "");
 }
@@ -142,16 +164,19 @@ static void covering_prefixes_fold_into_longer_ones(void **state)
 	long i;
 
 	(void)state;
-	p = parse_ok(HDR "  kprobes:\n  - call: sys_connect\n    syscall: true\n"
-			 "    args:\n    - index: 1\n      type: sockaddr\n"
-			 "    selectors:\n    - matchArgs:\n      - index: 1\n"
-			 "        operator: DAddr\n        values: [198.18.66.0/24]\n"
-			 "      matchActions:\n      - action: Override\n"
-			 "    - matchArgs:\n      - index: 1\n        operator: DAddr\n"
-			 "        values: [198.18.0.0/15]\n      matchActions:\n"
-			 "      - action: Post\n");
+	p = parse_ok(
+		HDR
+		"  kprobes:\n  - call: sys_connect\n    syscall: true\n"
+		"    args:\n    - index: 1\n      type: sockaddr\n"
+		"    selectors:\n    - matchArgs:\n      - index: 1\n"
+		"        operator: DAddr\n        values: [198.18.66.0/24]\n"
+		"      matchActions:\n      - action: Override\n"
+		"    - matchArgs:\n      - index: 1\n        operator: DAddr\n"
+		"        values: [198.18.0.0/15]\n      matchActions:\n"
+		"      - action: Post\n");
 	enf_image_init(&img);
-	assert_int_equal(enf_image_build(&img, &p, 1, 100, no_ns, err, sizeof(err)), 0);
+	assert_int_equal(
+		enf_image_build(&img, &p, 1, 100, no_ns, err, sizeof(err)), 0);
 	assert_int_equal(img.nrules, 2);
 	k.addr = inet_addr("198.18.66.0");
 	i = enf_table_find(&img.net, &k);
@@ -166,7 +191,8 @@ static void covering_prefixes_fold_into_longer_ones(void **state)
 
 static void protected_files_resolve_to_inodes_and_names(void **state)
 {
-	char dir[] = "/tmp/bl-enforce-unit.XXXXXX", path[128], text[2048], err[256];
+	char dir[] = "/tmp/bl-enforce-unit.XXXXXX", path[128], text[2048],
+	     err[256];
 	struct enf_path_key pk = { 0 };
 	struct enf_inode_key ik = { 0 };
 	struct enf_image img;
@@ -190,7 +216,8 @@ static void protected_files_resolve_to_inodes_and_names(void **state)
 		 path);
 	p = parse_ok(text);
 	enf_image_init(&img);
-	assert_int_equal(enf_image_build(&img, &p, 1, 0, no_ns, err, sizeof(err)), 0);
+	assert_int_equal(
+		enf_image_build(&img, &p, 1, 0, no_ns, err, sizeof(err)), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(stat(dir, &dst), 0);
 	ik.ino = st.st_ino;
@@ -210,7 +237,8 @@ static void protected_files_resolve_to_inodes_and_names(void **state)
 	/* write and rename are in the rule's syscall set, read is not */
 	assert_true(img.rules[0].nr_mask[1 >> 6] & (1ull << 1));
 	assert_false(img.rules[0].nr_mask[0] & 1ull);
-	assert_int_not_equal(img.sc[enf_syscall_by_name("renameat2")->nr].kind, 0);
+	assert_int_not_equal(img.sc[enf_syscall_by_name("renameat2")->nr].kind,
+			     0);
 	enf_image_free(&img);
 	policy_free(p);
 	unlink(path);

@@ -43,7 +43,8 @@ static void exec_record_decodes_binary_args_and_cwd(void **st)
 	struct proc_node n;
 
 	(void)st;
-	make_exec(&ev, 42, 1000, 7, 500, "/bin/true", "true\0a\0b\0", 9, "/tmp");
+	make_exec(&ev, 42, 1000, 7, 500, "/bin/true", "true\0a\0b\0", 9,
+		  "/tmp");
 	assert_int_equal(proc_decode_exec(&ev, sizeof(ev), &n), 0);
 	assert_int_equal(n.pid, 42);
 	assert_int_equal(n.ppid, 7);
@@ -109,8 +110,11 @@ static void unterminated_strings_stay_bounded(void **st)
 static struct proc_node *add(struct proc_tree *t, uint32_t pid, uint64_t kt,
 			     uint32_t ppid, uint64_t pkt, const char *bin)
 {
-	struct proc_node n = { .pid = pid, .ktime = kt, .ppid = ppid,
-			       .parent_ktime = pkt, .is_exec = true };
+	struct proc_node n = { .pid = pid,
+			       .ktime = kt,
+			       .ppid = ppid,
+			       .parent_ktime = pkt,
+			       .is_exec = true };
 
 	n.binary = strdup(bin);
 	n.args = strdup("");
@@ -150,21 +154,24 @@ static void ancestry_links_by_exec_and_renders_oldest_last(void **st)
 	jw_obj_end(&w);
 	o = json_tokener_parse(jw_str(&w));
 	assert_non_null(o);
-	assert_string_equal(json_object_get_string(json_object_object_get(
-				    json_object_object_get(o, "process"), "binary")),
-			    "/bin/true");
-	assert_string_equal(json_object_get_string(json_object_object_get(
-				    json_object_object_get(o, "parent"), "binary")),
-			    "/bin/sh");
 	assert_string_equal(
 		json_object_get_string(json_object_object_get(
-			json_object_object_get(o, "process"), "parent_exec_id")),
-		sh->exec_id);
+			json_object_object_get(o, "process"), "binary")),
+		"/bin/true");
+	assert_string_equal(
+		json_object_get_string(json_object_object_get(
+			json_object_object_get(o, "parent"), "binary")),
+		"/bin/sh");
+	assert_string_equal(json_object_get_string(json_object_object_get(
+				    json_object_object_get(o, "process"),
+				    "parent_exec_id")),
+			    sh->exec_id);
 	assert_true(json_object_object_get_ex(o, "ancestors", &anc));
 	assert_int_equal(json_object_array_length(anc), 1);
-	assert_string_equal(json_object_get_string(json_object_object_get(
-				    json_object_array_get_idx(anc, 0), "binary")),
-			    "/sbin/init");
+	assert_string_equal(
+		json_object_get_string(json_object_object_get(
+			json_object_array_get_idx(anc, 0), "binary")),
+		"/sbin/init");
 	json_object_put(o);
 	jw_free(&w);
 	proc_tree__free(t);
@@ -224,7 +231,8 @@ int main(void)
 		cmocka_unit_test(short_or_corrupt_records_are_rejected),
 		cmocka_unit_test(unterminated_strings_stay_bounded),
 		cmocka_unit_test(exec_id_is_base64_of_node_ktime_pid),
-		cmocka_unit_test(ancestry_links_by_exec_and_renders_oldest_last),
+		cmocka_unit_test(
+			ancestry_links_by_exec_and_renders_oldest_last),
 		cmocka_unit_test(gc_keeps_exited_parents_of_live_children),
 		cmocka_unit_test(procfs_scan_finds_this_process_and_its_parent),
 		cmocka_unit_test(signal_names_match_tetragon),

@@ -40,8 +40,10 @@ static void names_follow_the_rules(void **state)
 	assert_false(sandbox_name_valid("Upper"));
 	assert_false(sandbox_name_valid("dot.name"));
 	assert_false(sandbox_name_valid("../etc"));
-	assert_false(sandbox_name_valid("a23456789012345678901234567890123")); /* 33 */
-	assert_true(sandbox_name_valid("a2345678901234567890123456789012")); /* 32 */
+	assert_false(sandbox_name_valid(
+		"a23456789012345678901234567890123")); /* 33 */
+	assert_true(sandbox_name_valid(
+		"a2345678901234567890123456789012")); /* 32 */
 }
 
 static void labels_are_key_value_and_bpflab_is_reserved(void **state)
@@ -67,11 +69,16 @@ static void labels_are_key_value_and_bpflab_is_reserved(void **state)
 
 static void state_round_trips(void **state)
 {
-	struct sandbox a = { .name = "box-1", .kind = "runc", .privileged = true,
-			     .init_pid = 4242, .init_start = 987654321ULL,
+	struct sandbox a = { .name = "box-1",
+			     .kind = "runc",
+			     .privileged = true,
+			     .init_pid = 4242,
+			     .init_start = 987654321ULL,
 			     .cgroup_id = 1234567890123ULL,
-			     .cgroup_path = "/sys/fs/cgroup/unified/bpflab/box-1",
-			     .journal = { 3, 5, 8 }, .n_journal = 3 };
+			     .cgroup_path =
+				     "/sys/fs/cgroup/unified/bpflab/box-1",
+			     .journal = { 3, 5, 8 },
+			     .n_journal = 3 };
 	struct sandbox b, *list;
 	int n;
 
@@ -86,7 +93,8 @@ static void state_round_trips(void **state)
 	assert_true(b.init_start == 987654321ULL);
 	assert_true(b.cgroup_id == 1234567890123ULL);
 	assert_string_equal(b.cgroup_path, a.cgroup_path);
-	assert_int_equal(b.n_labels, 1); /* bpflab.name/kind are not user labels */
+	assert_int_equal(b.n_labels,
+			 1); /* bpflab.name/kind are not user labels */
 	assert_string_equal(b.labels[0].value, "victim \"quoted\"");
 	assert_int_equal(b.n_journal, 3);
 	assert_int_equal(b.journal[2], 8);
