@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "engine/engine.h"
 #include "engine/journal.h"
 #include "lab/net/net.h"
 #include "lab/sandbox/sandbox.h"
@@ -33,16 +34,20 @@ struct node {
 	const char *veth; /* the bridge side, in the hub */
 	const char *cidr;
 	enum node_role role;
+	const char *app; /* its "app" label: what CiliumNetworkPolicies select */
 };
 
 static const struct node nodes[] = {
 	{ "client", "bpflab-lab-client", "bl-client", "198.18.0.10/16",
-	  NODE_SANDBOX },
-	{ "web1", "bpflab-lab-web1", "bl-web1", "198.18.1.1/16", NODE_NGINX },
-	{ "web2", "bpflab-lab-web2", "bl-web2", "198.18.1.2/16", NODE_NGINX },
-	{ "web3", "bpflab-lab-web3", "bl-web3", "198.18.1.3/16", NODE_NGINX },
-	{ "db", "bpflab-lab-db", "bl-db", "198.18.2.1/16", NODE_MARIADB },
-	{ "c2", "bpflab-lab-c2", "bl-c2", "198.18.66.1/16", NODE_NGINX },
+	  NODE_SANDBOX, "client" },
+	{ "web1", "bpflab-lab-web1", "bl-web1", "198.18.1.1/16", NODE_NGINX,
+	  "web" },
+	{ "web2", "bpflab-lab-web2", "bl-web2", "198.18.1.2/16", NODE_NGINX,
+	  "web" },
+	{ "web3", "bpflab-lab-web3", "bl-web3", "198.18.1.3/16", NODE_NGINX,
+	  "web" },
+	{ "db", "bpflab-lab-db", "bl-db", "198.18.2.1/16", NODE_MARIADB, "db" },
+	{ "c2", "bpflab-lab-c2", "bl-c2", "198.18.66.1/16", NODE_NGINX, "c2" },
 };
 
 static char *node_dir(char *buf, size_t size, const struct node *n)
@@ -292,6 +297,35 @@ static int bind_sandbox_netns(const struct sandbox *sb, const char *ns)
 	return mount(src, path, NULL, MS_BIND, NULL) ? -errno : 0;
 }
 
+/*
+ * Tell a running engine the node is a network-policy endpoint: its labels,
+ * address and the hub side of its veth, so policy applies at tc as well as
+ * at the cgroup hooks. With no engine up there is no one to tell.
+ */
+static void announce_endpoint(const struct node *n)
+{
+	char ip[32];
+	struct jw w;
+
+	addr_of(n, ip, sizeof(ip));
+	jw_init(&w);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "op", "netpol.endpoint");
+	jw_kstr(&w, "name", n->name);
+	jw_key(&w, "labels");
+	jw_obj_begin(&w);
+	jw_kstr(&w, "app", n->app);
+	jw_kstr(&w, "lab", "default");
+	jw_obj_end(&w);
+	jw_kstr(&w, "ip", ip);
+	jw_kstr(&w, "netns", TOPO_HUB_NS);
+	jw_kstr(&w, "ifname", n->veth);
+	jw_obj_end(&w);
+	if (jw_str(&w))
+		engine_client_notify(w.buf);
+	jw_free(&w);
+}
+
 static int up_node(const struct node *n)
 {
 	struct sandbox sb = { .name = TOPO_CLIENT, .kind = "ns" };
@@ -326,6 +360,7 @@ static int up_node(const struct node *n)
 		err = net_addr_add(n->ns, "eth0", n->cidr);
 	if (err)
 		return err;
+	announce_endpoint(n);
 	if (n->role == NODE_NGINX)
 		return start_nginx(n);
 	if (n->role == NODE_MARIADB) {
