@@ -8,30 +8,11 @@
 
 #include <json-c/json.h>
 
+#include "util/json_path.h"
+
 #include "observe/flow_filter.h"
 #include "util/log.h"
 #include "util/util.h"
-
-static struct json_object *get(struct json_object *o, const char *path)
-{
-	char key[64];
-	const char *dot;
-
-	while (o && (dot = strchr(path, '.'))) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		if (!json_object_object_get_ex(o, key, &o))
-			return NULL;
-		path = dot + 1;
-	}
-	return o && json_object_object_get_ex(o, path, &o) ? o : NULL;
-}
-
-static const char *gets(struct json_object *o, const char *path)
-{
-	struct json_object *v = get(o, path);
-
-	return v ? json_object_get_string(v) : "";
-}
 
 static int port_of(struct json_object *flow, const char *which)
 {
@@ -39,10 +20,10 @@ static int port_of(struct json_object *flow, const char *which)
 	struct json_object *v;
 
 	snprintf(path, sizeof(path), "l4.TCP.%s", which);
-	v = get(flow, path);
+	v = jp_get(flow, path);
 	if (!v) {
 		snprintf(path, sizeof(path), "l4.UDP.%s", which);
-		v = get(flow, path);
+		v = jp_get(flow, path);
 	}
 	return v ? json_object_get_int(v) : 0;
 }
@@ -82,28 +63,28 @@ static bool status_match(const char *want, int code)
 static bool protocol_match(const char *p, struct json_object *flow)
 {
 	if (!strcasecmp(p, "http"))
-		return get(flow, "l7.http") != NULL;
+		return jp_get(flow, "l7.http") != NULL;
 	if (!strcasecmp(p, "mysql"))
-		return get(flow, "l7.mysql") != NULL;
+		return jp_get(flow, "l7.mysql") != NULL;
 	if (!strcasecmp(p, "tcp"))
-		return get(flow, "l4.TCP") != NULL;
+		return jp_get(flow, "l4.TCP") != NULL;
 	if (!strcasecmp(p, "udp"))
-		return get(flow, "l4.UDP") != NULL;
+		return jp_get(flow, "l4.UDP") != NULL;
 	if (!strcasecmp(p, "icmp"))
-		return get(flow, "l4.ICMPv4") != NULL;
+		return jp_get(flow, "l4.ICMPv4") != NULL;
 	return false;
 }
 
 bool flow_filter__match(const struct flow_filter *f, struct json_object *line)
 {
-	struct json_object *flow = get(line, "flow");
+	struct json_object *flow = jp_get(line, "flow");
 	const char *src, *dst;
 	int sport, dport;
 
 	if (!flow)
 		return false;
-	src = gets(flow, "IP.source");
-	dst = gets(flow, "IP.destination");
+	src = jp_str(flow, "IP.source", "");
+	dst = jp_str(flow, "IP.destination", "");
 	sport = port_of(flow, "source_port");
 	dport = port_of(flow, "destination_port");
 	if (f->from_ip && strcmp(f->from_ip, src) != 0)
@@ -120,21 +101,23 @@ bool flow_filter__match(const struct flow_filter *f, struct json_object *line)
 		return false;
 	if (f->protocol && !protocol_match(f->protocol, flow))
 		return false;
-	if (f->verdict && strcasecmp(f->verdict, gets(flow, "verdict")) != 0)
+	if (f->verdict &&
+	    strcasecmp(f->verdict, jp_str(flow, "verdict", "")) != 0)
 		return false;
-	if (f->type && strcasecmp(f->type, gets(flow, "Type")) != 0)
+	if (f->type && strcasecmp(f->type, jp_str(flow, "Type", "")) != 0)
 		return false;
 	if (f->http_method &&
-	    strcasecmp(f->http_method, gets(flow, "l7.http.method")) != 0)
+	    strcasecmp(f->http_method, jp_str(flow, "l7.http.method", "")) != 0)
 		return false;
 	if (f->has_path &&
-	    (!get(flow, "l7.http") ||
-	     regexec(&f->http_path, gets(flow, "l7.http.url"), 0, NULL, 0)))
+	    (!jp_get(flow, "l7.http") ||
+	     regexec(&f->http_path, jp_str(flow, "l7.http.url", ""), 0, NULL,
+		     0)))
 		return false;
 	if (f->http_status &&
-	    (!get(flow, "l7.http") ||
+	    (!jp_get(flow, "l7.http") ||
 	     !status_match(f->http_status,
-			   json_object_get_int(get(flow, "l7.http.code")))))
+			   json_object_get_int(jp_get(flow, "l7.http.code")))))
 		return false;
 	if (f->since_ns && flow_line_time(line) < f->since_ns)
 		return false;
@@ -180,5 +163,5 @@ uint64_t flow_line_time(struct json_object *line)
 {
 	uint64_t t;
 
-	return parse_rfc3339(gets(line, "time"), &t) ? 0 : t;
+	return parse_rfc3339(jp_str(line, "time", ""), &t) ? 0 : t;
 }

@@ -8,6 +8,8 @@
 
 #include <json-c/json.h>
 
+#include "util/json_path.h"
+
 #include "abi/abi.h"
 #include "observe/flow_render.h"
 #include "util/jw.h"
@@ -327,34 +329,6 @@ int flow_render_json(struct jw *w, const void *rec, size_t len,
 
 /* ---- text views, from the JSON line ---------------------------------------- */
 
-static struct json_object *get(struct json_object *o, const char *path)
-{
-	char key[64];
-	const char *dot;
-
-	while (o && (dot = strchr(path, '.'))) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		if (!json_object_object_get_ex(o, key, &o))
-			return NULL;
-		path = dot + 1;
-	}
-	return o && json_object_object_get_ex(o, path, &o) ? o : NULL;
-}
-
-static const char *gets(struct json_object *o, const char *path)
-{
-	struct json_object *v = get(o, path);
-
-	return v ? json_object_get_string(v) : "";
-}
-
-static int64_t geti(struct json_object *o, const char *path)
-{
-	struct json_object *v = get(o, path);
-
-	return v ? json_object_get_int64(v) : 0;
-}
-
 /* "Nov 24 21:05:03.123" from the RFC 3339 time. */
 static void short_time(const char *rfc, char *out, size_t size)
 {
@@ -379,66 +353,66 @@ static void endpoint_str(struct json_object *flow, const char *ip_key,
 
 	for (size_t i = 0; i < ARRAY_SIZE(l4k) && !port; i++) {
 		snprintf(path, sizeof(path), "l4.%s.%s", l4k[i], port_key);
-		port = geti(flow, path);
+		port = jp_int(flow, path, 0);
 	}
 	snprintf(path, sizeof(path), "IP.%s", ip_key);
 	if (port)
-		snprintf(out, size, "%s:%lld", gets(flow, path),
+		snprintf(out, size, "%s:%lld", jp_str(flow, path, ""),
 			 (long long)port);
 	else
-		snprintf(out, size, "%s", gets(flow, path));
+		snprintf(out, size, "%s", jp_str(flow, path, ""));
 }
 
 static void summary(struct json_object *flow, char *out, size_t size)
 {
 	static const char *const fl[] = { "SYN", "ACK", "FIN", "RST", "PSH" };
-	struct json_object *flags = get(flow, "l4.TCP.flags");
+	struct json_object *flags = jp_get(flow, "l4.TCP.flags");
 	size_t n = 0;
 
-	if (get(flow, "l7.mysql")) {
+	if (jp_get(flow, "l7.mysql")) {
 		snprintf(out, size, "MySQL %s %s => %s (%.3f ms)",
-			 gets(flow, "l7.mysql.command"),
-			 gets(flow, "l7.mysql.query"),
-			 gets(flow, "l7.mysql.status"),
-			 geti(flow, "l7.latency_ns") / 1e6);
+			 jp_str(flow, "l7.mysql.command", ""),
+			 jp_str(flow, "l7.mysql.query", ""),
+			 jp_str(flow, "l7.mysql.status", ""),
+			 jp_int(flow, "l7.latency_ns", 0) / 1e6);
 		return;
 	}
-	if (!strcmp(gets(flow, "Type"), "L7")) {
+	if (!strcmp(jp_str(flow, "Type", ""), "L7")) {
 		snprintf(out, size, "%s %s %s => %lld (%.3f ms)",
-			 gets(flow, "l7.http.protocol"),
-			 gets(flow, "l7.http.method"),
-			 gets(flow, "l7.http.url"),
-			 (long long)geti(flow, "l7.http.code"),
-			 geti(flow, "l7.latency_ns") / 1e6);
+			 jp_str(flow, "l7.http.protocol", ""),
+			 jp_str(flow, "l7.http.method", ""),
+			 jp_str(flow, "l7.http.url", ""),
+			 (long long)jp_int(flow, "l7.http.code", 0),
+			 jp_int(flow, "l7.latency_ns", 0) / 1e6);
 		return;
 	}
 	if (!flags) {
-		snprintf(out, size, "%s", get(flow, "l4.UDP") ? "UDP" : "");
+		snprintf(out, size, "%s", jp_get(flow, "l4.UDP") ? "UDP" : "");
 		return;
 	}
 	n = snprintf(out, size, "TCP Flags:");
 	for (size_t i = 0; i < ARRAY_SIZE(fl) && n < size; i++)
-		if (get(flags, fl[i]))
+		if (jp_get(flags, fl[i]))
 			n += snprintf(out + n, size - n, "%s%s",
 				      n > 10 ? ", " : " ", fl[i]);
 }
 
 void flow_format_compact(struct json_object *line, char *buf, size_t size)
 {
-	struct json_object *flow = get(line, "flow");
+	struct json_object *flow = jp_get(line, "flow");
 	char when[48], src[64], dst[64], sum[256];
 
-	short_time(gets(flow, "time"), when, sizeof(when));
+	short_time(jp_str(flow, "time", ""), when, sizeof(when));
 	endpoint_str(flow, "source", "source_port", src, sizeof(src));
 	endpoint_str(flow, "destination", "destination_port", dst, sizeof(dst));
 	summary(flow, sum, sizeof(sum));
 	snprintf(buf, size, "%s: %s -> %s %s %s %s", when, src, dst,
-		 get(flow, "l7.mysql")		   ? "mysql-response" :
-		 !strcmp(gets(flow, "Type"), "L7") ? "http-response" :
-		 !strcmp(gets(flow, "traffic_direction"), "EGRESS") ?
-						     "to-network" :
-						     "to-endpoint",
-		 gets(flow, "verdict"), sum);
+		 jp_get(flow, "l7.mysql")		 ? "mysql-response" :
+		 !strcmp(jp_str(flow, "Type", ""), "L7") ? "http-response" :
+		 !strcmp(jp_str(flow, "traffic_direction", ""), "EGRESS") ?
+							   "to-network" :
+							   "to-endpoint",
+		 jp_str(flow, "verdict", ""), sum);
 }
 
 const char *flow_table_header(void)
@@ -448,13 +422,13 @@ const char *flow_table_header(void)
 
 void flow_format_table(struct json_object *line, char *buf, size_t size)
 {
-	struct json_object *flow = get(line, "flow");
+	struct json_object *flow = jp_get(line, "flow");
 	char when[48], src[64], dst[64], sum[256];
 
-	short_time(gets(flow, "time"), when, sizeof(when));
+	short_time(jp_str(flow, "time", ""), when, sizeof(when));
 	endpoint_str(flow, "source", "source_port", src, sizeof(src));
 	endpoint_str(flow, "destination", "destination_port", dst, sizeof(dst));
 	summary(flow, sum, sizeof(sum));
 	snprintf(buf, size, "%-20s %-22s %-22s %-6s %-11s %s", when, src, dst,
-		 gets(flow, "Type"), gets(flow, "verdict"), sum);
+		 jp_str(flow, "Type", ""), jp_str(flow, "verdict", ""), sum);
 }

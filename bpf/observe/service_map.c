@@ -7,36 +7,10 @@
 
 #include <json-c/json.h>
 
+#include "util/json_path.h"
+
 #include "observe/service_map.h"
 #include "util/jw.h"
-
-static struct json_object *get(struct json_object *o, const char *path)
-{
-	char key[64];
-	const char *dot;
-
-	while (o && (dot = strchr(path, '.'))) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		if (!json_object_object_get_ex(o, key, &o))
-			return NULL;
-		path = dot + 1;
-	}
-	return o && json_object_object_get_ex(o, path, &o) ? o : NULL;
-}
-
-static const char *gets(struct json_object *o, const char *path)
-{
-	struct json_object *v = get(o, path);
-
-	return v ? json_object_get_string(v) : "";
-}
-
-static int64_t geti(struct json_object *o, const char *path)
-{
-	struct json_object *v = get(o, path);
-
-	return v ? json_object_get_int64(v) : 0;
-}
 
 static struct map_edge *edge(struct service_map *m, const char *client,
 			     const char *server, int port, const char *proto)
@@ -87,13 +61,13 @@ static int add_latency(struct map_edge *e, double ms)
 
 int service_map__add(struct service_map *m, struct json_object *line)
 {
-	struct json_object *flow = get(line, "flow");
-	const char *proto = get(flow, "l4.TCP") ? "TCP" :
-			    get(flow, "l4.UDP") ? "UDP" :
-						  NULL;
+	struct json_object *flow = jp_get(line, "flow");
+	const char *proto = jp_get(flow, "l4.TCP") ? "TCP" :
+			    jp_get(flow, "l4.UDP") ? "UDP" :
+						     NULL;
 	const char *l4 = proto && !strcmp(proto, "TCP") ? "l4.TCP" : "l4.UDP";
-	const char *src = gets(flow, "IP.source"),
-		   *dst = gets(flow, "IP.destination");
+	const char *src = jp_str(flow, "IP.source", ""),
+		   *dst = jp_str(flow, "IP.destination", "");
 	char sport_k[48], dport_k[48];
 	bool reply;
 	struct map_edge *e;
@@ -102,28 +76,28 @@ int service_map__add(struct service_map *m, struct json_object *line)
 		return 0;
 	snprintf(sport_k, sizeof(sport_k), "%s.source_port", l4);
 	snprintf(dport_k, sizeof(dport_k), "%s.destination_port", l4);
-	reply = get(flow, "is_reply") &&
-		json_object_get_boolean(get(flow, "is_reply"));
+	reply = jp_get(flow, "is_reply") &&
+		json_object_get_boolean(jp_get(flow, "is_reply"));
 	/* Orient every record client → server: replies travel the other way. */
 	if (reply)
-		e = edge(m, dst, src, geti(flow, sport_k), proto);
+		e = edge(m, dst, src, jp_int(flow, sport_k, 0), proto);
 	else
-		e = edge(m, src, dst, geti(flow, dport_k), proto);
+		e = edge(m, src, dst, jp_int(flow, dport_k, 0), proto);
 	if (!e)
 		return -ENOMEM;
-	if (get(flow, "l7.http") || get(flow, "l7.mysql")) {
+	if (jp_get(flow, "l7.http") || jp_get(flow, "l7.mysql")) {
 		e->requests++;
-		if (geti(flow, "l7.http.code") >= 500 ||
-		    !strcmp(gets(flow, "l7.mysql.status"), "ERR"))
+		if (jp_int(flow, "l7.http.code", 0) >= 500 ||
+		    !strcmp(jp_str(flow, "l7.mysql.status", ""), "ERR"))
 			e->errors++;
-		return add_latency(e, geti(flow, "l7.latency_ns") / 1e6);
+		return add_latency(e, jp_int(flow, "l7.latency_ns", 0) / 1e6);
 	}
-	const char *event = gets(flow, "bpflab.event");
+	const char *event = jp_str(flow, "bpflab.event", "");
 
 	if (!reply && strstr(event, "new"))
 		e->connections++;
 	if (strstr(event, "end"))
-		e->bytes += geti(flow, "bpflab.bytes");
+		e->bytes += jp_int(flow, "bpflab.bytes", 0);
 	return 0;
 }
 

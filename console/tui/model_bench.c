@@ -5,7 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "console/tui/json_path.h"
+#include "util/json_path.h"
 #include "console/tui/model_bench.h"
 
 static void results_dir(struct model_bench *m)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "console/tui/json_path.h"
+#include "util/json_path.h"
 #include "console/tui/model_events.h"
 #include "engine/engine.h"
 #include "observe/flow_filter.h"

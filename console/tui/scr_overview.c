@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 
 #include "console/tui/crt.h"
-#include "console/tui/json_path.h"
+#include "util/json_path.h"
 #include "console/tui/model_bench.h"
 #include "console/tui/model_req.h"
 #include "console/tui/story.h"

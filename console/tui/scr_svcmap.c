@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 #include "console/tui/crt.h"
-#include "console/tui/json_path.h"
+#include "util/json_path.h"
 #include "console/tui/model_req.h"
 #include "console/tui/tui.h"
 #include "util/util.h"

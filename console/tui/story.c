@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 
 #include "console/tui/crt.h"
-#include "console/tui/json_path.h"
+#include "util/json_path.h"
 #include "console/tui/story.h"
 
 static void add(struct story *s, const char *fmt, ...)

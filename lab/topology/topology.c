@@ -34,7 +34,8 @@ struct node {
 	const char *veth; /* the bridge side, in the hub */
 	const char *cidr;
 	enum node_role role;
-	const char *app; /* its "app" label: what CiliumNetworkPolicies select */
+	const char
+		*app; /* its "app" label: what CiliumNetworkPolicies select */
 };
 
 static const struct node nodes[] = {

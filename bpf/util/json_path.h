@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Small helpers to read Tetragon/Hubble-shaped JSON lines with json-c. */
-#ifndef BPFLAB_TUI_JSON_PATH_H
-#define BPFLAB_TUI_JSON_PATH_H
+/* Reading Tetragon/Hubble-shaped JSON lines with json-c, by dotted paths. */
+#ifndef BPFLAB_JSON_PATH_H
+#define BPFLAB_JSON_PATH_H
 
 #include <stdint.h>
 

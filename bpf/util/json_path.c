@@ -3,7 +3,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "console/tui/json_path.h"
+#include "util/json_path.h"
 
 struct json_object *jp_get(struct json_object *o, const char *path)
 {
