@@ -12,6 +12,7 @@
 #include "console/cli.h"
 #include "console/engine_run.h"
 #include "engine/engine.h"
+#include "engine/journal.h"
 #include "util/log.h"
 #include "util/paths.h"
 #include "util/util.h"
@@ -115,6 +116,7 @@ static int daemonize(const char *const *modules)
 	pr_info("engine ready (pid %d)", getpid());
 	engine__run(e);
 	engine__close(e);
+	journal_tidy_run_dir(); /* _exit skips main's */
 	_exit(EXIT_OK);
 }
 

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "console/cli.h"
+#include "engine/journal.h"
 #include "util/log.h"
 
 #define BPFLAB_VERSION "0.1.0"
@@ -53,7 +56,7 @@ int main(int argc, char **argv)
 		{},
 	};
 	const struct cli_command *cmd;
-	int c;
+	int c, rc;
 
 	/* stop at the first non-option: everything after belongs to the verb */
 	while ((c = getopt_long(argc, argv, "+vhV", opts, NULL)) != -1) {
@@ -103,5 +106,8 @@ int main(int argc, char **argv)
 	if (cmd->needs_root && cli_require_root(cmd->name))
 		return EXIT_NOPERM;
 	optind = 0; /* verbs run their own getopt over argv */
-	return cmd->run(argc, argv);
+	rc = cmd->run(argc, argv);
+	if (geteuid() == 0)
+		journal_tidy_run_dir();
+	return rc;
 }

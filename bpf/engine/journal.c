@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "engine/journal.h"
@@ -327,3 +328,60 @@ static int undo_pid(const char *arg)
 	return 0;
 }
 JOURNAL_UNDO("pid", undo_pid, "process");
+
+/* True if dir holds nothing but empty directories and our scaffolding files. */
+static bool only_scaffolding(const char *dir, int depth)
+{
+	static const char *const ours[] = { "engine.lock", "journal",
+					    "engine.sock" };
+	struct dirent *de;
+	bool ok = true;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return false;
+	while (ok && (de = readdir(d))) {
+		char sub[4200];
+		bool known = false;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_DIR) {
+			snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+			ok = depth < 3 && only_scaffolding(sub, depth + 1);
+			continue;
+		}
+		for (size_t i = 0; depth == 0 && i < ARRAY_SIZE(ours); i++)
+			known |= !strcmp(de->d_name, ours[i]);
+		ok = known;
+	}
+	closedir(d);
+	return ok;
+}
+
+void journal_tidy_run_dir(void)
+{
+	const char *dir = bl_run_dir(), *base = strrchr(dir, '/');
+	struct journal_entry *v;
+	char lock[256];
+	int fd, n;
+
+	/* never rm -rf a directory that is not bpflab's own */
+	if (!base || strncmp(base + 1, "bpflab", 6))
+		return;
+	if (access(dir, F_OK))
+		return;
+	fd = open(bl_run_path(lock, sizeof(lock), "engine.lock"),
+		  O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB)) /* an engine is up: its dir */
+		goto out;
+	if (journal_live(&v, &n))
+		goto out;
+	free(v);
+	if (n == 0 && only_scaffolding(dir, 0))
+		remove_tree(dir); /* the lock file goes too, while we hold it */
+out:
+	close(fd);
+}

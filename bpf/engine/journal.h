@@ -67,6 +67,13 @@ int journal_live(struct journal_entry **out, int *count);
  * the number that could not be undone (they stay in the journal).
  */
 int journal_cleanup(const char *scope, bool verbose);
+/*
+ * Remove the run directory when it is only scaffolding: no engine holds the
+ * lock, the journal has nothing live, and no state file remains (empty
+ * directories, the lock, a fully released journal). Called as any bpflab
+ * process exits, so Ctrl-C on an engine leaves /run as it was found.
+ */
+void journal_tidy_run_dir(void);
 /* Override the journal path (unit tests). */
 void journal_set_path(const char *path);
 

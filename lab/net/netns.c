@@ -203,6 +203,22 @@ int net_journal_find(const char *kind, const char *arg)
 	return seq;
 }
 
+/* The links that lived in a deleted namespace went with it: release them. */
+static void release_links_of(const char *name)
+{
+	struct journal_entry *v;
+	size_t len = strlen(name);
+	int n;
+
+	if (journal_live(&v, &n))
+		return;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v[i].kind, "link") &&
+		    !strncmp(v[i].arg, name, len) && v[i].arg[len] == ' ')
+			journal_release(v[i].seq);
+	free(v);
+}
+
 int net_ns_delete(const char *name)
 {
 	int seq, err = ns_remove(name);
@@ -211,6 +227,7 @@ int net_ns_delete(const char *name)
 		pr_err("netns %s: delete: %s\n", name, strerror(-err));
 		return err;
 	}
+	release_links_of(name);
 	seq = net_journal_find("netns", name);
 	if (seq > 0)
 		journal_release(seq);

@@ -3,6 +3,9 @@
 # host; the table names each gap's cost; nothing is left behind.
 # timeout: 120
 . "$(dirname "$0")/../lib.sh"
+# doctor journals the mounts it makes (lab scope): `down` puts them back
+export BPFLAB_RUN_DIR=/run/bpflab-test-doctor
+trap '"$BPFLAB" down >/dev/null 2>&1' EXIT
 need_root
 need_cmd python3
 need_cmd bpftool
