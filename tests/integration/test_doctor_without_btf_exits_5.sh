@@ -11,10 +11,13 @@ need_cmd python3
 
 # Mount tracefs/securityfs on the host first (journaled in the caller's
 # journal), so the private namespace below inherits them and mounts nothing.
+# doctor journals the mounts it makes (lab scope): `down` puts them back
+export BPFLAB_RUN_DIR=/run/bpflab-test-doctor5
+trap '"$BPFLAB" down >/dev/null 2>&1' EXIT
 "$BPFLAB" doctor -q || fail "doctor on the host exited $?"
 
 run_dir=$(mktemp -d /run/bpflab-doctor-nobtf.XXXXXX)
-trap 'rm -rf "$run_dir"' EXIT
+trap 'rm -rf "$run_dir"; "$BPFLAB" down >/dev/null 2>&1' EXIT
 out=$(BPFLAB_RUN_DIR=$run_dir unshare --mount --propagation private sh -c \
 	'mount -t tmpfs bpflab-nobtf /sys/kernel/btf && exec "$0" doctor --json' \
 	"$BPFLAB" 2>"$run_dir/err")
