@@ -6,7 +6,8 @@
 #   fuzz         build/fuzz/fuzz_* for a bounded time each
 # A script passes with exit 0, is skipped with exit 77 (feature missing), and
 # fails otherwise. Its log is in build/test-logs/. A "# timeout: N" line in a
-# script sets its limit (default 300 s).
+# script sets its limit (default 300 s). A "# long" line marks a test that
+# only `make test-all` (BPFLAB_TEST_ALL=1) runs; `make test` skips it.
 # Usage: tests/run.sh [LAYER...] [-k PATTERN]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,6 +70,10 @@ run_scripts() { # dir
 		name=${f#tests/}
 		wanted "$name" || continue
 		log=$logs/$(echo "$name" | tr / _).log
+		if grep -q '^# long$' "$f" && [ -z "${BPFLAB_TEST_ALL:-}" ]; then
+			result "$name" skip 0 "long test: make test-all runs it"
+			continue
+		fi
 		limit=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$f" | head -1)
 		t0=$SECONDS
 		timeout --kill-after=10 "${limit:-300}" bash "$f" >"$log" 2>&1
