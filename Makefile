@@ -38,8 +38,13 @@ BPF_OBJS  := $(patsubst %.bpf.c,$(BUILD)/bpf/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS     := $(patsubst %.bpf.c,$(BUILD)/skel/%.skel.h,$(notdir $(BPF_SRCS)))
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
+# lab/tools/*.c are small static programs the sandboxes run (attack and
+# service helpers a busybox rootfs lacks): $(BUILD)/tools/NAME, one each.
+TOOL_SRCS := $(wildcard lab/tools/*.c)
+TOOLS     := $(patsubst lab/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
 # Every other *.c under bpf/, lab/ and console/ goes into the binary.
-USER_SRCS := $(filter-out %.bpf.c,$(wildcard bpf/*/*.c lab/*.c lab/*/*.c console/*.c console/*/*.c))
+USER_SRCS := $(filter-out %.bpf.c $(TOOL_SRCS),$(wildcard bpf/*/*.c lab/*.c lab/*/*.c console/*.c console/*/*.c))
 USER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 MAIN_OBJ  := $(BUILD)/obj/console/main.o
 LIB       := $(BUILD)/libbpflab.a
@@ -55,7 +60,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BIN       := $(BUILD)/bpflab
 
 .PHONY: all deps run test test-unit test-all bench fuzz format tidy lint clean install
-all: $(BIN)
+all: $(BIN) $(TOOLS)
 
 $(BUILD)/vmlinux.h:
 	$(call msg,GEN,$@)
@@ -84,6 +89,11 @@ $(LIB): $(filter-out $(MAIN_OBJ),$(USER_OBJS))
 $(BIN): $(MAIN_OBJ) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(MAIN_OBJ) $(WHOLE_LIB) -o $@ $(LDLIBS)
+
+$(BUILD)/tools/%: lab/tools/%.c
+	$(call msg,TOOL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -std=gnu11 $(WARN) -D_GNU_SOURCE -static $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	$(call msg,CC,$@)

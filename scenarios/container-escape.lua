@@ -5,6 +5,12 @@
 --   nsenter        enter pid 1's namespaces (setns)
 --   release-agent  mount a cgroup v1 hierarchy and plant a release_agent
 --   kmod           load a kernel module (finit_module)
+--   shocker        open a host inode by a forged handle (open_by_handle_at),
+--                  the 2014 "shocker" technique (lab/tools/shocker.c)
+--   cgroup-procs   (ns sandboxes) with the host's cgroup namespace in view,
+--                  write its own pid to the root cgroup.procs, leaving the
+--                  sandbox's cgroup, then nsenter: the policy follows the
+--                  process tree, so leaving the cgroup escapes nothing
 -- In enforce mode every attempt dies by SIGKILL (the release-agent chain's
 -- mount is a child of its shell: the chain must stop) and the host is untouched:
 -- the sandbox never read the host's files. In monitor mode the attempts run
@@ -12,8 +18,9 @@
 -- mount (EPERM) and modules (ENOSYS), and a new v1 hierarchy cannot be made
 -- from inside a cgroup namespace (EPERM). For those, monitor mode requires
 -- the attempt to be seen; nsenter must succeed.
--- Not covered yet: open_by_handle_at (busybox has no tool for it) and
--- climbing to a parent cgroup.procs (the cgroup namespace already hides it).
+-- cgroup-procs needs the cgroup tree in view (docker's --cgroupns=host):
+-- only bpflab's own ns launcher offers that here; with runc and containerd
+-- the sandbox's cgroup namespace hides every parent, and it is not run.
 
 return scenario {
   name = "container-escape",
@@ -31,10 +38,20 @@ return scenario {
         cmd = "mkdir -p /tmp/cg && mount -t cgroup -o none,name=bl-escape cgroup /tmp/cg"
           .. " && echo /bin/true > /tmp/cg/release_agent && umount /tmp/cg" },
       { name = "kmod", cmd = "echo junk > /tmp/evil.ko && exec insmod /tmp/evil.ko", direct = true },
+      -- the host's devtmpfs is in a privileged sandbox's /dev
+      { name = "shocker", cmd = "exec /usr/lib/bpflab/shocker /dev/null", direct = true },
+      -- the shell moves itself; /proc/self/cgroup proves it left; then exec
+      { name = "cgroup-procs", cgroupns = "host", direct = true, only = "ns",
+        cmd = "echo $$ > /sys/fs/cgroup/cgroup.procs && grep '^0::' /proc/self/cgroup"
+          .. " && exec nsenter -t 1 -m -u -i -n -p hostname" },
     }
     ctx.boxes = {}
     for i, t in ipairs(ctx.techniques) do
-      ctx.boxes[i] = lab.sandbox { name = "escape-" .. t.name, privileged = true }
+      -- every box exists (the policy names them all); a technique this
+      -- kind cannot stage is skipped
+      t.skip = t.only and t.only ~= ctx.opt.sandbox
+      ctx.boxes[i] = lab.sandbox { name = "escape-" .. t.name, privileged = true,
+        cgroupns = not t.skip and t.cgroupns or nil }
     end
     lab.policy.apply "policies/deny-escape.yaml"
   end,
@@ -42,17 +59,22 @@ return scenario {
   run = function(ctx)
     ctx.procs = {}
     for i, t in ipairs(ctx.techniques) do
-      lab.step("escape via " .. t.name .. ": " .. t.cmd)
-      ctx.procs[i] = ctx.boxes[i]:spawn { "sh", "-c", t.cmd, timeout = 10 }
+      if t.skip then
+        lab.say("escape via " .. t.name .. ": needs a " .. t.only .. " sandbox, skipped")
+      else
+        lab.step("escape via " .. t.name .. ": " .. t.cmd)
+        ctx.procs[i] = ctx.boxes[i]:spawn { "sh", "-c", t.cmd, timeout = 10 }
+      end
     end
     -- what the disk mount exposed, read from inside the box
     ctx.leak = ctx.boxes[1]:spawn { "cat", "/mnt/host/etc/hostname", timeout = 5 }
   end,
 
   verify = function(ctx)
-    local must_succeed = { nsenter = true }
+    local must_succeed = { nsenter = true, shocker = true, ["cgroup-procs"] = true }
     for i, t in ipairs(ctx.techniques) do
       local p = ctx.procs[i]
+      if t.skip then goto continue end
       if ctx.mode == "enforce" then
         if t.direct then
           lab.expect.killed(p)
@@ -67,6 +89,17 @@ return scenario {
         lab.expect.event { policy = "lab-deny-escape", pid = p.pid, timeout = 5 }
       else
         lab.expect.event { policy = "lab-deny-escape", sandbox = ctx.boxes[i].name, timeout = 5 }
+      end
+      ::continue::
+    end
+    for i, t in ipairs(ctx.techniques) do
+      if t.name == "shocker" and ctx.mode == "enforce" then
+        lab.expect.that(not ctx.procs[i].stdout:find("opened by handle", 1, true),
+          "shocker: no host inode was opened by handle")
+      elseif t.name == "cgroup-procs" and not t.skip then
+        -- it really left: its cgroup v2 path was the root, not the sandbox's
+        lab.expect.that(ctx.procs[i].stdout:find("0::/\n", 1, true) ~= nil,
+          "cgroup-procs: the shell left its cgroup (" .. ctx.procs[i].stdout:gsub("\n", " ") .. ")")
       end
     end
     if ctx.mode == "enforce" then

@@ -12,6 +12,14 @@ const char *bl_run_dir(void);
 /* bl_run_dir() + "/" + name into buf; returns buf. */
 char *bl_run_path(char *buf, size_t size, const char *name);
 
+/*
+ * The static helper programs built beside the binary (lab/tools/ ->
+ * $(BUILD)/tools/): dirname(/proc/self/exe) + "/tools", or NULL when that
+ * directory does not exist. Sandboxes see it read-only at BL_SANDBOX_TOOLS.
+ */
+const char *bl_tools_dir(void);
+#define BL_SANDBOX_TOOLS "/usr/lib/bpflab"
+
 #define BL_CGROUP_ROOT "/sys/fs/cgroup/unified"
 #define BL_CGROUP_DIR BL_CGROUP_ROOT "/bpflab"
 #define BL_BPFFS "/sys/fs/bpf"

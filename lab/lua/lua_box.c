@@ -106,7 +106,7 @@ static void replace_stale(const char *name)
 		}
 }
 
-/* lab.sandbox{ name=, kind=, privileged=, labels={k=v} } */
+/* lab.sandbox{ name=, kind=, privileged=, cgroupns="host", labels={k=v} } */
 int lab_box_new(lua_State *L)
 {
 	struct lab_run *run = lab_run_of(L);
@@ -139,6 +139,16 @@ int lab_box_new(lua_State *L)
 	snprintf(b->sb.kind, sizeof(b->sb.kind), "%s", kind);
 	lua_getfield(L, 1, "privileged");
 	b->sb.privileged = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	lua_getfield(L, 1, "cgroupns");
+	if (!lua_isnil(L, -1)) {
+		if (strcmp(luaL_checkstring(L, -1), "host") ||
+		    !b->sb.privileged || strcmp(kind, "ns"))
+			return luaL_error(
+				L,
+				"lab.sandbox: cgroupns must be \"host\", on a privileged ns sandbox");
+		b->sb.host_cgroupns = true;
+	}
 	lua_pop(L, 1);
 	snprintf(label, sizeof(label), "scenario=%s", run->scenario);
 	sandbox_add_label(&b->sb, label);

@@ -12,6 +12,7 @@
  * in a containerd sandbox see their full cgroup path.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -372,11 +373,19 @@ static int ctrd_create(struct sandbox *sb)
 		return err;
 	snprintf(cg, sizeof(cg), "/bpflab/%s", sb->name);
 	{
-		char *args[16] = { "run", "--detach", "--cgroup", cg };
+		char *args[18] = { "run", "--detach", "--cgroup", cg };
+		char tools[PATH_MAX + 64];
 		int n = 4;
 
 		if (sb->privileged)
 			args[n++] = "--privileged";
+		if (bl_tools_dir()) {
+			snprintf(tools, sizeof(tools),
+				 "type=bind,src=%s,dst=%s,options=rbind:ro",
+				 bl_tools_dir(), BL_SANDBOX_TOOLS);
+			args[n++] = "--mount";
+			args[n++] = tools;
+		}
 		args[n++] = IMAGE_REF;
 		args[n++] = sb->name;
 		args[n++] = "/bin/sh";

@@ -97,6 +97,27 @@ static int setup_dev(const char *root, bool privileged)
 	return symlink("pts/ptmx", dst) ? -errno : 0;
 }
 
+/* The static helper programs (lab/tools/), read-only at BL_SANDBOX_TOOLS. */
+static int mount_tools(const char *root)
+{
+	const char *tools = bl_tools_dir();
+	char target[PATH_MAX];
+	int err;
+
+	if (!tools)
+		return 0;
+	snprintf(target, sizeof(target), "%s%s", root, BL_SANDBOX_TOOLS);
+	err = mkdir_p(target, 0755);
+	if (err)
+		return err;
+	if (mount(tools, target, NULL, MS_BIND, NULL))
+		return -errno;
+	/* a bind mount takes the read-only flag only on a remount */
+	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL))
+		return -errno;
+	return 0;
+}
+
 static int lo_up(void)
 {
 	struct ifreq ifr = { 0 };
@@ -121,7 +142,7 @@ static int child_setup(const struct ns_launch *l)
 	char root[512], opts[1024];
 	int err;
 
-	if (unshare(CLONE_NEWCGROUP))
+	if (!sb->host_cgroupns && unshare(CLONE_NEWCGROUP))
 		return -errno;
 	if (sb->userns && (setresgid(0, 0, 0) || setresuid(0, 0, 0)))
 		return -errno;
@@ -154,6 +175,9 @@ static int child_setup(const struct ns_launch *l)
 			return err;
 	}
 	err = setup_dev(root, sb->privileged);
+	if (err)
+		return err;
+	err = mount_tools(root);
 	if (err)
 		return err;
 	err = mount_at(root, "tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
@@ -326,6 +350,8 @@ static int ns_create(struct sandbox *sb)
 	char path[PATH_MAX], pidbuf[32];
 	char *stack = NULL;
 	pid_t pid = -1;
+
+	(void)bl_tools_dir(); /* resolved here: the child's /proc/self differs */
 
 	if (sb->userns && sb->privileged) {
 		pr_err("a privileged sandbox keeps host root: drop --userns\n");

@@ -102,6 +102,8 @@ static void json_mount(struct jw *w, const char *dst, const char *type,
 	jw_obj_end(w);
 }
 
+static const char *const bind_ro[] = { "rbind", "ro" };
+
 /* docker's default set; --privileged keeps them all */
 static const char *const default_caps[] = {
 	"CAP_CHOWN",
@@ -254,6 +256,9 @@ static void write_config(struct jw *w, const struct sandbox *sb)
 			   ARRAY_SIZE(sys_ro));
 	}
 	json_mount(w, "/tmp", "tmpfs", "tmpfs", tmp_o, ARRAY_SIZE(tmp_o));
+	if (bl_tools_dir())
+		json_mount(w, BL_SANDBOX_TOOLS, "bind", bl_tools_dir(), bind_ro,
+			   ARRAY_SIZE(bind_ro));
 	jw_arr_end(w);
 	jw_key(w, "linux");
 	jw_obj_begin(w);

@@ -34,6 +34,9 @@ struct sandbox {
 	int n_labels;
 	bool privileged; /* keeps every capability, cgroupfs rw: escape drills */
 	bool userns; /* map root to 100000 in a user namespace */
+	/* ns kind, privileged: keep the host's cgroup namespace, as docker's
+	 * --cgroupns=host, so the whole cgroup tree is in view (and writable) */
+	bool host_cgroupns;
 	pid_t init_pid; /* host pid of the sandbox's pid 1 */
 	unsigned long long init_start; /* its start time (pid reuse guard) */
 	uint64_t cgroup_id; /* inode of cgroup_path */
