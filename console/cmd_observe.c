@@ -28,13 +28,16 @@
 #include "observe/flow.bpf.h"
 #include "observe/flow.h"
 #include "observe/flow_filter.h"
+#include "observe/flow_ident.h"
 #include "observe/flow_log.h"
 #include "observe/flow_render.h"
+#include "util/json_path.h"
 #include "util/jw.h"
 #include "util/log.h"
 #include "util/util.h"
 
-enum out_fmt { OUT_COMPACT, OUT_JSON, OUT_TABLE };
+/* OUT_NONE: a capture that only records to the flow log. */
+enum out_fmt { OUT_COMPACT, OUT_JSON, OUT_TABLE, OUT_NONE };
 
 struct observe {
 	struct flow_filter filter;
@@ -45,8 +48,16 @@ struct observe {
 	const char *log_dir;
 	struct flow_log *log;
 	struct flow_obs *obs;
+	struct flow_ident *ident; /* names the ends of captured flows */
+	struct flow_pin pin; /* the record being captured, fixed once */
 	struct jw w;
 	uint64_t records, printed, log_errors;
+	/* binaries of recent client pids: readlink is a path walk per record */
+	struct {
+		uint32_t pid;
+		uint64_t at_ns;
+		char path[256];
+	} bins[64];
 	/* --last: a ring of the newest matching lines */
 	char **ring;
 	long ring_head, ring_n;
@@ -138,24 +149,68 @@ static void flush_ring(struct observe *o)
 	o->ring_n = 0;
 }
 
+/* The binary of a live pid, remembered for a second; NULL if gone. */
+static const char *pid_binary(struct observe *o, uint32_t pid)
+{
+	__typeof__(o->bins[0]) *b = &o->bins[pid % ARRAY_SIZE(o->bins)];
+	uint64_t now = now_mono_ns();
+	char exe[64];
+	ssize_t n;
+
+	if (b->pid == pid && now - b->at_ns < 1000000000ull)
+		return b->path[0] ? b->path : NULL;
+	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
+	n = readlink(exe, b->path, sizeof(b->path) - 1);
+	b->path[n > 0 ? n : 0] = '\0';
+	b->pid = pid;
+	b->at_ns = now;
+	return b->path[0] ? b->path : NULL;
+}
+
+/* A captured L7 record's client process (the socket-state tracepoint). */
+static bool l7_owner(struct observe *o, const struct bl_l7_event *l7,
+		     struct flow_owner *out)
+{
+	struct flow_owner_val v;
+
+	if (l7->tuple.proto != 6 || flow_obs__owner(o->obs, &l7->tuple, &v))
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->pid = v.pid;
+	memcpy(out->comm, v.comm, sizeof(out->comm) - 1);
+	out->sandbox = flow_ident__sandbox_of_cgroup(o->ident, v.cgroup_id);
+	/* no process table here: the binary only while the process lives */
+	out->binary = pid_binary(o, v.pid);
+	return true;
+}
+
 static int on_record(const void *rec, size_t len, void *ctx)
 {
 	struct observe *o = ctx;
 	const struct bl_hdr *h = rec;
+	struct flow_render_extra x = { .ident = o->ident };
+	struct flow_owner owner;
 	const char *ifname;
 	uint32_t ifindex = 0;
 
-	if (h->op == BL_OP_FLOW && len >= sizeof(struct bl_flow_event))
+	if (h->op == BL_OP_FLOW && len >= sizeof(struct bl_flow_event)) {
 		ifindex = ((const struct bl_flow_event *)rec)->ifindex;
-	else if (h->op == BL_OP_L7 && len >= sizeof(struct bl_l7_event))
+	} else if (h->op == BL_OP_L7 && len >= sizeof(struct bl_l7_event)) {
 		ifindex = ((const struct bl_l7_event *)rec)->ifindex;
+		if (l7_owner(o, rec, &owner))
+			x.owner = &owner;
+	}
 	ifname = flow_obs__ifname(o->obs, ifindex);
-	if (flow_render_json(&o->w, rec, len, ifname))
+	/* the log stores the record; it renders the same line when read */
+	if (flow_render_pin(&o->pin, rec, len, &x))
 		return 0;
 	o->records++;
-	if (o->log && flow_log__append(o->log, jw_str(&o->w)))
+	if (o->log && flow_log__append_rec(o->log, rec, len, ifname, &x))
 		o->log_errors++;
-	emit_line(o, jw_str(&o->w));
+	/* JSON only for a reader: -o none records without rendering */
+	if (o->fmt != OUT_NONE &&
+	    !flow_render_json_ex(&o->w, rec, len, ifname, &x))
+		emit_line(o, jw_str(&o->w));
 	return 0;
 }
 
@@ -166,8 +221,10 @@ static int capture(struct observe *o, const struct flow_obs_opts *fo,
 	uint64_t st[BL_STAT_MAX] = { 0 };
 	int err;
 
-	err = flow_log__open(&o->log, o->log_dir, FLOW_LOG_MAX_BYTES,
-			     FLOW_LOG_KEEP);
+	err = flow_ident__new(&o->ident);
+	if (!err)
+		err = flow_log__open(&o->log, o->log_dir, FLOW_LOG_MAX_BYTES,
+				     FLOW_LOG_KEEP);
 	if (err) {
 		pr_err("bpflab observe: flow log %s: %s\n", o->log_dir,
 		       strerror(-err));
@@ -206,67 +263,29 @@ static int capture(struct observe *o, const struct flow_obs_opts *fo,
 	return err;
 }
 
-static long log_size(const struct observe *o)
-{
-	char path[4096];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/flows.jsonl", o->log_dir);
-	return stat(path, &st) ? 0 : st.st_size;
-}
-
 /*
- * --follow without -i, or -i with an engine running: print the log's lines
- * from offset pos on as they are written, until Ctrl-C or the deadline.
+ * --follow without -i, or -i with an engine running: print the log's
+ * records written after t was opened as they come, until Ctrl-C or the
+ * deadline.
  */
-static int follow_log(struct observe *o, long pos, uint64_t deadline)
+static int follow_log(struct observe *o, struct flow_log_tail *t,
+		      uint64_t deadline)
 {
-	char path[4096], *line = NULL;
 	struct timespec nap = { .tv_nsec = 100000000 };
-	size_t cap = 0;
-	FILE *f;
+	int got = 0;
 
-	snprintf(path, sizeof(path), "%s/flows.jsonl", o->log_dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	fseek(f, pos, SEEK_SET);
 	while (!observe_stop && (!deadline || now_mono_ns() < deadline)) {
-		ssize_t n = getline(&line, &cap, f);
-
-		if (n > 0 && line[n - 1] == '\n') {
-			line[n - 1] = '\0';
-			emit_line(o, line);
-			pos = ftell(f);
+		got = flow_log_tail__next(t, &o->w);
+		if (got < 0)
+			break;
+		if (got) {
+			emit_line(o, jw_str(&o->w));
 			continue;
 		}
 		fflush(stdout);
-		/* Partial line or EOF: come back to where the line starts. */
-		clearerr(f);
-		fseek(f, pos, SEEK_SET);
 		nanosleep(&nap, NULL);
-		/* Rotated under us: start on the new file. */
-		if (access(path, F_OK) == 0) {
-			FILE *g = fopen(path, "re");
-			long end;
-
-			if (g) {
-				fseek(g, 0, SEEK_END);
-				end = ftell(g);
-				if (end < pos) {
-					fclose(f);
-					f = g;
-					pos = 0;
-					fseek(f, 0, SEEK_SET);
-				} else {
-					fclose(g);
-				}
-			}
-		}
 	}
-	free(line);
-	fclose(f);
-	return 0;
+	return got < 0 ? got : 0;
 }
 
 /* observe.attach for each interface on the running engine. */
@@ -316,22 +335,35 @@ struct slow_ctx {
 	long shown;
 };
 
+/* "4242/mariadb": the client's pid and binary (or comm), "-" if unknown. */
+static void client_process(struct json_object *flow, char *out, size_t size)
+{
+	const char *bin = jp_str(flow, "bpflab.client.binary", NULL);
+	const char *base = bin && *bin ? jp_basename(bin) : NULL;
+
+	if (!jp_get(flow, "bpflab.client")) {
+		snprintf(out, size, "-");
+		return;
+	}
+	snprintf(out, size, "%lld/%s",
+		 (long long)jp_int(flow, "bpflab.client.pid", 0),
+		 base ? base : jp_str(flow, "bpflab.client.comm", "?"));
+}
+
 static int slow_line(const char *line, void *ctx)
 {
 	struct slow_ctx *c = ctx;
-	struct json_object *o = json_tokener_parse(line), *f, *l7, *my, *v;
-	const char *client = "", *server = "", *query = "", *status = "";
+	struct json_object *o = json_tokener_parse(line), *f;
+	const char *sandbox;
+	char proc[96];
 	uint64_t lat;
-	char when[48];
 
 	if (!o)
 		return 0;
-	if (!json_object_object_get_ex(o, "flow", &f) ||
-	    !json_object_object_get_ex(f, "l7", &l7) ||
-	    !json_object_object_get_ex(l7, "mysql", &my) ||
-	    !json_object_object_get_ex(l7, "latency_ns", &v))
+	f = jp_get(o, "flow");
+	if (!jp_get(f, "l7.mysql") || !jp_get(f, "l7.latency_ns"))
 		goto out;
-	lat = json_object_get_uint64(v);
+	lat = (uint64_t)jp_int(f, "l7.latency_ns", 0);
 	if (lat < c->slow_ns ||
 	    (c->since_ns && flow_line_time(o) < c->since_ns))
 		goto out;
@@ -340,25 +372,16 @@ static int slow_line(const char *line, void *ctx)
 		puts(line);
 		goto out;
 	}
-	/* The L7 record is the response: destination is the client. */
-	if (json_object_object_get_ex(f, "IP", &v)) {
-		struct json_object *a;
-
-		if (json_object_object_get_ex(v, "destination", &a))
-			client = json_object_get_string(a);
-		if (json_object_object_get_ex(v, "source", &a))
-			server = json_object_get_string(a);
-	}
-	if (json_object_object_get_ex(my, "query", &v))
-		query = json_object_get_string(v);
-	if (json_object_object_get_ex(my, "status", &v))
-		status = json_object_get_string(v);
-	snprintf(when, sizeof(when), "%s",
-		 json_object_object_get_ex(f, "time", &v) ?
-			 json_object_get_string(v) :
-			 "");
-	printf("%-31s %-15s %-15s %10.3f %-9s %s\n", when, client, server,
-	       lat / 1e6, status, query);
+	/* The L7 record is the response: its destination is the client. */
+	sandbox = jp_str(f, "bpflab.client.sandbox", NULL);
+	if (!sandbox)
+		sandbox = jp_str(f, "destination.pod_name", "-");
+	client_process(f, proc, sizeof(proc));
+	printf("%-31s %-15s %-16s %-20s %-15s %10.3f %-9s %s\n",
+	       jp_str(f, "time", ""), jp_str(f, "IP.destination", ""), sandbox,
+	       proc, jp_str(f, "IP.source", ""), lat / 1e6,
+	       jp_str(f, "l7.mysql.status", ""),
+	       jp_str(f, "l7.mysql.query", ""));
 out:
 	json_object_put(o);
 	return 0;
@@ -403,8 +426,9 @@ static int observe_mysql(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!c.json)
-		printf("%-31s %-15s %-15s %10s %-9s %s\n", "TIME", "CLIENT",
-		       "SERVER", "LATENCY_MS", "STATUS", "QUERY");
+		printf("%-31s %-15s %-16s %-20s %-15s %10s %-9s %s\n", "TIME",
+		       "CLIENT", "SANDBOX", "PROCESS", "SERVER", "LATENCY_MS",
+		       "STATUS", "QUERY");
 	err = flow_log_read(dir, FLOW_LOG_KEEP, slow_line, &c);
 	if (err) {
 		pr_err("bpflab observe mysql: %s\n", strerror(-err));
@@ -435,6 +459,12 @@ enum {
 	OPT_NO_L7,
 	OPT_DURATION,
 	OPT_LOG,
+	OPT_FROM_SANDBOX,
+	OPT_TO_SANDBOX,
+	OPT_FROM_LABEL,
+	OPT_TO_LABEL,
+	OPT_FROM_SERVICE,
+	OPT_TO_SERVICE,
 };
 
 static int parse_port(const char *s, int *out)
@@ -472,10 +502,19 @@ static int run_observe(int argc, char **argv)
 		{ "no-l7", no_argument, NULL, OPT_NO_L7 },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "flow-log", required_argument, NULL, OPT_LOG },
+		{ "from-sandbox", required_argument, NULL, OPT_FROM_SANDBOX },
+		{ "to-sandbox", required_argument, NULL, OPT_TO_SANDBOX },
+		{ "from-pod", required_argument, NULL, OPT_FROM_SANDBOX },
+		{ "to-pod", required_argument, NULL, OPT_TO_SANDBOX },
+		{ "from-label", required_argument, NULL, OPT_FROM_LABEL },
+		{ "to-label", required_argument, NULL, OPT_TO_LABEL },
+		{ "from-service", required_argument, NULL, OPT_FROM_SERVICE },
+		{ "to-service", required_argument, NULL, OPT_TO_SERVICE },
 		{},
 	};
 	struct observe o = { .fmt = OUT_COMPACT };
 	struct flow_obs_opts fo = { 0 };
+	struct flow_log_tail *tail = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t duration = 0;
 	int c, err = 0, rc = EXIT_USAGE;
@@ -508,6 +547,8 @@ static int run_observe(int argc, char **argv)
 				o.fmt = OUT_TABLE;
 			else if (!strcmp(optarg, "compact"))
 				o.fmt = OUT_COMPACT;
+			else if (!strcmp(optarg, "none"))
+				o.fmt = OUT_NONE;
 			else
 				goto bad;
 			break;
@@ -588,6 +629,28 @@ static int run_observe(int argc, char **argv)
 		case OPT_LOG:
 			o.log_dir = optarg;
 			break;
+		case OPT_FROM_SANDBOX:
+			o.filter.from_sandbox = optarg;
+			break;
+		case OPT_TO_SANDBOX:
+			o.filter.to_sandbox = optarg;
+			break;
+		case OPT_FROM_LABEL:
+			if (!strchr(optarg, '='))
+				goto bad;
+			o.filter.from_label = optarg;
+			break;
+		case OPT_TO_LABEL:
+			if (!strchr(optarg, '='))
+				goto bad;
+			o.filter.to_label = optarg;
+			break;
+		case OPT_FROM_SERVICE:
+			o.filter.from_service = optarg;
+			break;
+		case OPT_TO_SERVICE:
+			o.filter.to_service = optarg;
+			break;
 		default:
 			goto out;
 		}
@@ -601,6 +664,11 @@ static int run_observe(int argc, char **argv)
 		fprintf(stderr, "bpflab observe: --netns needs -i IFACE\n");
 		goto out;
 	}
+	if (o.fmt == OUT_NONE && (!fo.n_ifaces || engine_is_running())) {
+		fprintf(stderr,
+			"bpflab observe: -o none is for a capture (-i IFACE without an engine)\n");
+		goto out;
+	}
 	if (fo.n_ifaces && o.last) {
 		fprintf(stderr,
 			"bpflab observe: --last reads history; drop -i\n");
@@ -610,18 +678,19 @@ static int run_observe(int argc, char **argv)
 		     o.filter.port || o.filter.from_port || o.filter.to_port ||
 		     o.filter.protocol || o.filter.verdict || o.filter.type ||
 		     o.filter.http_method || o.filter.has_path ||
-		     o.filter.http_status || o.filter.since_ns;
+		     o.filter.http_status || o.filter.since_ns ||
+		     flow_filter__has_identity(&o.filter);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (o.fmt == OUT_TABLE)
 		puts(flow_table_header());
 	if (fo.n_ifaces && engine_is_running()) {
 		/* The engine owns the hooks: ask it, then read its flow log. */
-		long pos = log_size(&o);
-
-		err = engine_attach(&fo);
+		err = flow_log_tail__open(&tail, o.log_dir);
 		if (!err)
-			err = follow_log(&o, pos,
+			err = engine_attach(&fo);
+		if (!err)
+			err = follow_log(&o, tail,
 					 duration ? now_mono_ns() + duration :
 						    0);
 	} else if (fo.n_ifaces) {
@@ -637,11 +706,16 @@ static int run_observe(int argc, char **argv)
 				goto done;
 			}
 		}
-		err = flow_log_read(o.log_dir, FLOW_LOG_KEEP, history_line, &o);
+		/* opened first: what is written while we read is not missed */
+		if (o.follow)
+			err = flow_log_tail__open(&tail, o.log_dir);
+		if (!err)
+			err = flow_log_read(o.log_dir, FLOW_LOG_KEEP,
+					    history_line, &o);
 		if (o.last)
 			flush_ring(&o);
 		if (!err && o.follow)
-			err = follow_log(&o, log_size(&o), 0);
+			err = follow_log(&o, tail, 0);
 	}
 done:
 	if (err)
@@ -654,7 +728,9 @@ bad:
 	fprintf(stderr, "bpflab observe: bad value '%s'; see --help\n", optarg);
 out:
 	flow_obs__close(o.obs);
+	flow_ident__free(o.ident);
 	flow_log__close(o.log);
+	flow_log_tail__close(tail);
 	flow_filter__free(&o.filter);
 	free(o.ring);
 	jw_free(&o.w);
@@ -670,6 +746,7 @@ CLI_COMMAND(
 		"                      [--duration D] [FILTERS] [-o FORMAT]\n"
 		"       bpflab observe [--since T] [--last N] [--follow] [FILTERS]\n"
 		"                      [-o FORMAT]\n"
+		"       bpflab observe mysql --slow D [--since T] [--json] [--flow-log DIR]\n"
 		"       bpflab observe export ... (below)\n"
 		"\n"
 		"With an engine running, -i asks it to watch the interfaces and\n"
@@ -705,16 +782,37 @@ CLI_COMMAND(
 		"      --verdict FORWARDED|DROPPED|TRANSLATED|ERROR|AUDIT\n"
 		"      --type l7|l3_l4\n"
 		"      --http-method M, --http-path REGEX, --http-status CODE|N+\n"
+		"      --from-sandbox NAME, --to-sandbox NAME (alias --from-pod,\n"
+		"                         --to-pod): the endpoint's name (pod_name)\n"
+		"      --from-label K=V, --to-label K=V: a label of that end\n"
+		"      --from-service S, --to-service S: the service behind a VIP\n"
 		"\n"
 		"Output:\n"
-		"  -o, --output compact|json|table\n"
+		"  -o, --output compact|json|table|none\n"
 		"                         compact (default) is hubble's one line;\n"
-		"                         json is Hubble flow JSON, one per line\n"
+		"                         json is Hubble flow JSON, one per line;\n"
+		"                         none (with -i) only records to the flow\n"
+		"                         log, the cheapest capture: the log keeps\n"
+		"                         records as the kernel sent them and\n"
+		"                         renders them when read\n"
+		"\n"
+		"mysql: the MySQL/MariaDB queries in the flow log that took at least\n"
+		"D (50ms) from COM_QUERY to the first answer byte, with the client's\n"
+		"address, sandbox and process (pid/binary, from the socket that\n"
+		"opened the connection), the server, latency, status and query text.\n"
 		"\n"
 		"The counters printed on exit (packets, records, lost, HTTP pairs,\n"
 		"HTTP unparsed) come from the kernel; \"unparsed\" counts responses\n"
 		"seen without their request and pipelined requests not paired.\n"
-		"Sandbox identities are not resolved yet: source/destination carry\n"
-		"identity 0 and no labels.\n"
+		"Each end is named as Hubble does: source/destination {identity,\n"
+		"labels, pod_name, namespace} from the engine's network-policy\n"
+		"endpoints, else the sandbox that owns the address, else\n"
+		"reserved:host or reserved:world. A connection the socket-LB sent\n"
+		"from a VIP to a backend starts with one TRANSLATED flow (client ->\n"
+		"VIP, bpflab.backend) and carries destination_service (replies:\n"
+		"source_service); L7 records name the client process\n"
+		"(bpflab.client {pid, comm, binary, sandbox}). With an engine, its\n"
+		"policy verdicts (DROPPED, drop_reason_desc POLICY_DENIED) are in\n"
+		"the flow log too.\n"
 		"\n" OBSERVE_EXPORT_USAGE,
 	.run = run_observe, .needs_root = true, .order = 41);

@@ -81,6 +81,10 @@ int lb__stats_fd(const struct lb *lb);
 bool lb__svc_describe(const struct lb *lb, uint32_t id, const char **name,
 		      char *vip, size_t vip_size);
 
+/* The engine's lb module's tables (observe names services with them);
+ * NULL when the module is not loaded in this process. */
+const struct lb *lb_module_current(void);
+
 /* "services": [...] with counters; name != NULL: just that one. */
 int lb__render(struct lb *lb, struct jw *w, const char *name, bool backends);
 /* Counters of one backend, summed over CPUs. */

@@ -25,6 +25,14 @@ struct lb_mod {
 	struct lb *lb;
 };
 
+/* The loaded module's lb (one engine per process), for observe. */
+static const struct lb *lb_loaded;
+
+const struct lb *lb_module_current(void)
+{
+	return lb_loaded;
+}
+
 /* ---- translation events: {"lb":{...}} --------------------------------------- */
 
 static const char *const hook_names[] = {
@@ -336,6 +344,8 @@ static void lb_unload(struct engine *e, void *state)
 	(void)e;
 	if (!m)
 		return;
+	if (lb_loaded == m->lb)
+		lb_loaded = NULL;
 	lb__close(m->lb);
 	free(m);
 }
@@ -377,6 +387,7 @@ static int lb_load(struct engine *e, void **state)
 		lb_unload(e, m);
 		return err;
 	}
+	lb_loaded = lb;
 	*state = m;
 	return 0;
 }

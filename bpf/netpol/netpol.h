@@ -126,6 +126,10 @@ struct netpol_stats netpol__stats(const struct netpol *np);
 /* Bring sandbox endpoints in line with the sandbox state files (see above). */
 void netpol__sync_sandboxes(struct netpol *np);
 
+/* The engine's netpol module's table (names flows in observe); NULL when
+ * the module is not loaded in this process. */
+const struct netpol *netpol_module_current(void);
+
 int netpol__rb_fd(const struct netpol *np);
 int netpol__stats_fd(const struct netpol *np);
 int netpol__check_prog_fd(const struct netpol *np);

@@ -24,6 +24,14 @@ struct netpol_mod {
 	struct netpol *np;
 };
 
+/* The loaded module's netpol (one engine per process), for observe. */
+static const struct netpol *netpol_loaded;
+
+const struct netpol *netpol_module_current(void)
+{
+	return netpol_loaded;
+}
+
 /* ---- verdict flows ----------------------------------------------------------- */
 
 static void render(const struct bl_event *ev, struct jw *w)
@@ -400,6 +408,8 @@ static void netpol_unload(struct engine *e, void *state)
 	(void)e;
 	if (!m)
 		return;
+	if (netpol_loaded == m->np)
+		netpol_loaded = NULL;
 	netpol__close(m->np);
 	free(m);
 }
@@ -436,6 +446,7 @@ static int netpol_load(struct engine *e, void **state)
 		err = engine__on_tick(e, on_tick, m);
 	if (err)
 		goto fail;
+	netpol_loaded = m->np;
 	*state = m;
 	return 0;
 fail:

@@ -19,6 +19,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 
 #include "util/common.bpf.h"
 #include "observe/flow.bpf.h"
@@ -41,6 +43,22 @@ struct {
 } flow_rb SEC(".maps");
 
 BL_DECLARE_STATS(flow_stats);
+
+/* Connecting sockets → their owner, until established (see flow.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_OWNER_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct flow_owner_val);
+} sk_owner SEC(".maps");
+
+/* Established connections (client → server tuple) → their owner. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_OWNER_ENTRIES);
+	__type(key, struct bl_flow_tuple);
+	__type(value, struct flow_owner_val);
+} conn_owner SEC(".maps");
 
 /*
  * Load-time knob: wake the consumer only once this many bytes wait. At tens
@@ -379,4 +397,52 @@ SEC("tc")
 int bl_flow_egress(struct __sk_buff *skb)
 {
 	return flow_observe(skb, true);
+}
+
+#define BL_TCP_ESTABLISHED 1
+#define BL_TCP_SYN_SENT 2
+#define BL_TCP_CLOSE 7
+#define BL_AF_INET 2
+
+/*
+ * A client socket's owner: the state change to SYN_SENT runs in connect(),
+ * in the caller's context; the change to ESTABLISHED runs in softirq, but
+ * by then the source port is bound, so the tuple can be keyed.
+ */
+static __always_inline void flow_sk_state(const struct sock *sk, int oldstate,
+					  int newstate)
+{
+	__u64 key = (__u64)(unsigned long)sk;
+	struct flow_owner_val *o, nv = {};
+	struct bl_flow_tuple t = {};
+
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != BL_AF_INET ||
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	if (newstate == BL_TCP_SYN_SENT) {
+		nv.pid = bpf_get_current_pid_tgid() >> 32;
+		nv.cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(nv.comm, sizeof(nv.comm));
+		bpf_map_update_elem(&sk_owner, &key, &nv, BPF_ANY);
+		return;
+	}
+	o = bpf_map_lookup_elem(&sk_owner, &key);
+	if (!o)
+		return;
+	if (oldstate == BL_TCP_SYN_SENT && newstate == BL_TCP_ESTABLISHED) {
+		t.saddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		t.daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		t.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		t.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		t.proto = IPPROTO_TCP;
+		bpf_map_update_elem(&conn_owner, &t, o, BPF_ANY);
+	}
+	bpf_map_delete_elem(&sk_owner, &key);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(bl_flow_skstate, const struct sock *sk, int oldstate, int newstate)
+{
+	flow_sk_state(sk, oldstate, newstate);
+	return 0;
 }

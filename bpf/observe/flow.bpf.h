@@ -47,4 +47,18 @@ struct flow_val {
 	char path[BL_HTTP_PATH_LEN]; /* L7: pending request's text */
 };
 
+/*
+ * Who opened a TCP connection: recorded in process context when the socket
+ * enters SYN_SENT (keyed by the socket), moved under the connection's tuple
+ * when it is established (the source port is known only then).
+ */
+struct flow_owner_val {
+	__u32 pid; /* tgid */
+	__u32 pad;
+	__u64 cgroup_id;
+	char comm[16];
+};
+
+#define FLOW_OWNER_ENTRIES 8192
+
 #endif

@@ -12,20 +12,38 @@
 #include "observe/flow.bpf.h"
 #include "observe/flow.h"
 #include "skel/flow.skel.h"
+#include "engine/reload.h"
 #include "util/log.h"
+#include "util/util.h"
 
 struct flow_attach {
 	struct net_tc tc; /* where, and its journal entry */
 	uint32_t ifindex; /* to name the interface of a record */
 };
 
+/*
+ * Owners looked up recently: a keep-alive connection answers many requests,
+ * and a map lookup is a syscall. An entry is trusted for a second, so a
+ * tuple reused by another process is not misattributed for long.
+ */
+#define OWNER_CACHE 256 /* the hash keeps 8 bits */
+#define OWNER_CACHE_NS 1000000000ull
+
+struct owner_slot {
+	struct bl_flow_tuple t;
+	struct flow_owner_val v;
+	uint64_t at_ns; /* 0: empty */
+};
+
 struct flow_obs {
 	struct flow_bpf *skel;
 	struct ring_buffer *rb; /* NULL when an engine polls the map */
+	struct bpf_link *owner_link; /* the socket-state tracepoint */
 	struct flow_attach at[FLOW_MAX_IFACES];
 	int n_at;
 	flow_rec_fn fn;
 	void *ctx;
+	struct owner_slot owners[OWNER_CACHE];
 };
 
 static void detach(struct flow_attach *a)
@@ -111,6 +129,12 @@ int flow_obs__open(struct flow_obs **out, const struct flow_obs_opts *o,
 		       strerror(-err));
 		goto fail;
 	}
+	reload_track(f->skel->skeleton);
+	/* Without it flows still work: only the client process is unknown. */
+	f->owner_link = bpf_program__attach(f->skel->progs.bl_flow_skstate);
+	if (!f->owner_link)
+		pr_warn("observe: no socket owners (tp_btf/inet_sock_set_state): %s\n",
+			strerror(errno));
 	if (fn) {
 		f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.flow_rb),
 					 on_record, f, NULL);
@@ -182,6 +206,32 @@ int flow_obs__stats(struct flow_obs *f, uint64_t *out, int n)
 	return err;
 }
 
+int flow_obs__owner(struct flow_obs *f, const struct bl_flow_tuple *t,
+		    struct flow_owner_val *out)
+{
+	struct bl_flow_tuple k = *t;
+	struct owner_slot *slot;
+	uint64_t now = now_mono_ns();
+
+	memset(k.pad, 0, sizeof(k.pad));
+	/* the client's port varies most: keep it in the low bits */
+	slot = &f->owners[((k.saddr ^ k.daddr ^ ((uint32_t)k.dport << 16) ^
+			    k.sport) *
+			   2654435761u) >>
+			  24];
+	if (slot->at_ns && now - slot->at_ns < OWNER_CACHE_NS &&
+	    !memcmp(&slot->t, &k, sizeof(k))) {
+		*out = slot->v;
+		return 0;
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.conn_owner), &k, out))
+		return -errno;
+	slot->t = k;
+	slot->v = *out;
+	slot->at_ns = now;
+	return 0;
+}
+
 const char *flow_obs__ifname(struct flow_obs *f, uint32_t ifindex)
 {
 	for (int i = 0; i < f->n_at; i++)
@@ -197,6 +247,9 @@ void flow_obs__close(struct flow_obs *f)
 	for (int i = 0; i < f->n_at; i++)
 		detach(&f->at[i]);
 	ring_buffer__free(f->rb);
+	bpf_link__destroy(f->owner_link);
+	if (f->skel)
+		reload_untrack(f->skel->obj);
 	flow_bpf__destroy(f->skel);
 	free(f);
 }

@@ -51,6 +51,11 @@ int flow_obs__rb_fd(struct flow_obs *f);
 int flow_obs__stats_fd(struct flow_obs *f);
 /* Summed flow_stats (enum bl_stat / enum flow_stat slots). */
 int flow_obs__stats(struct flow_obs *f, uint64_t *out, int n);
+struct bl_flow_tuple;
+struct flow_owner_val;
+/* Who opened the TCP connection t (client → server); -ENOENT if unknown. */
+int flow_obs__owner(struct flow_obs *f, const struct bl_flow_tuple *t,
+		    struct flow_owner_val *out);
 /* Name of ifindex as attached (the netns may not be ours). */
 const char *flow_obs__ifname(struct flow_obs *f, uint32_t ifindex);
 void flow_obs__close(struct flow_obs *f);

@@ -75,6 +75,58 @@ static bool protocol_match(const char *p, struct json_object *flow)
 	return false;
 }
 
+/* "app=web" against ["k8s:app=web", "reserved:world"]: the label with or
+ * without its source prefix. */
+static bool label_match(struct json_object *ep, const char *want)
+{
+	struct json_object *labels = jp_get(ep, "labels");
+	size_t n = labels && json_object_is_type(labels, json_type_array) ?
+			   json_object_array_length(labels) :
+			   0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *l = json_object_get_string(
+			json_object_array_get_idx(labels, i));
+		const char *colon = l ? strchr(l, ':') : NULL;
+
+		if (l &&
+		    (!strcmp(l, want) || (colon && !strcmp(colon + 1, want))))
+			return true;
+	}
+	return false;
+}
+
+static bool identity_match(const struct flow_filter *f,
+			   struct json_object *flow)
+{
+	struct json_object *src = jp_get(flow, "source"),
+			   *dst = jp_get(flow, "destination");
+
+	if (f->from_sandbox &&
+	    strcmp(f->from_sandbox, jp_str(src, "pod_name", "")) != 0)
+		return false;
+	if (f->to_sandbox &&
+	    strcmp(f->to_sandbox, jp_str(dst, "pod_name", "")) != 0)
+		return false;
+	if (f->from_label && !label_match(src, f->from_label))
+		return false;
+	if (f->to_label && !label_match(dst, f->to_label))
+		return false;
+	if (f->from_service &&
+	    strcmp(f->from_service, jp_str(flow, "source_service.name", "")))
+		return false;
+	if (f->to_service &&
+	    strcmp(f->to_service, jp_str(flow, "destination_service.name", "")))
+		return false;
+	return true;
+}
+
+bool flow_filter__has_identity(const struct flow_filter *f)
+{
+	return f->from_sandbox || f->to_sandbox || f->from_label ||
+	       f->to_label || f->from_service || f->to_service;
+}
+
 bool flow_filter__match(const struct flow_filter *f, struct json_object *line)
 {
 	struct json_object *flow = jp_get(line, "flow");
@@ -121,7 +173,7 @@ bool flow_filter__match(const struct flow_filter *f, struct json_object *line)
 		return false;
 	if (f->since_ns && flow_line_time(line) < f->since_ns)
 		return false;
-	return true;
+	return identity_match(f, flow);
 }
 
 /* RFC 3339 with optional fraction, UTC ("Z") only. */

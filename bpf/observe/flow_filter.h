@@ -22,12 +22,18 @@ struct flow_filter {
 	bool has_path;
 	regex_t http_path; /* as hubble: a regular expression */
 	const char *http_status; /* "404" or a class "5+" */
+	/* identities: pod_name, a label "k=v" (any source prefix), service */
+	const char *from_sandbox, *to_sandbox;
+	const char *from_label, *to_label;
+	const char *from_service, *to_service;
 	uint64_t since_ns; /* wall clock; 0 = any */
 };
 
 /* Compile the path regex; -EINVAL with a message on a bad one. */
 int flow_filter__set_path(struct flow_filter *f, const char *re);
 void flow_filter__free(struct flow_filter *f);
+/* Is any identity filter set? */
+bool flow_filter__has_identity(const struct flow_filter *f);
 bool flow_filter__match(const struct flow_filter *f, struct json_object *line);
 /* "5m" (ago) or RFC 3339 "2026-11-24T21:05:03Z" → wall-clock ns. */
 int flow_parse_since(const char *s, uint64_t *out);

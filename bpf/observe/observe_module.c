@@ -19,8 +19,12 @@
 #include <json-c/json.h>
 
 #include "engine/engine.h"
+#include "lb/lb.h"
 #include "observe/flow.bpf.h"
 #include "observe/flow.h"
+#include "observe/flow_ident.h"
+#include "observe/flow_xlate.h"
+#include "proc/proc_tree.h"
 #include "observe/flow_log.h"
 #include "observe/flow_render.h"
 #include "observe/metrics_http.h"
@@ -56,9 +60,11 @@ struct observe_mod {
 	struct engine *e;
 	struct flow_obs *flows;
 	struct flow_log *log;
+	struct flow_ident *ident; /* names flow endpoints */
+	struct xlate_table *xlate; /* LB rewrites → their connections */
 	int listen_fd;
 	int sink_id;
-	struct jw w;
+	struct jw w_sink; /* other modules' flows, for the flow log */
 	struct lcounters flows_processed, drops, http_requests, event_types;
 	struct http_hist hist[8];
 	int n_hist;
@@ -129,10 +135,12 @@ static void count_http(struct observe_mod *m, const struct bl_l7_event *l7)
 	h->sum += secs;
 }
 
-static void count_flow(struct observe_mod *m, const struct bl_flow_event *f)
+static void count_flow(struct observe_mod *m, const struct bl_flow_event *f,
+		       bool translated)
 {
 	char labels[160];
-	const char *verdict = f->verdict == BL_VERDICT_DROPPED ? "DROPPED" :
+	const char *verdict = translated		       ? "TRANSLATED" :
+			      f->verdict == BL_VERDICT_DROPPED ? "DROPPED" :
 			      f->verdict == BL_VERDICT_TRANSLATED ?
 								 "TRANSLATED" :
 								 "FORWARDED";
@@ -149,7 +157,8 @@ static void count_flow(struct observe_mod *m, const struct bl_flow_event *f)
 	}
 }
 
-static void count_record(struct observe_mod *m, const void *rec)
+static void count_record(struct observe_mod *m, const void *rec,
+			 bool translated)
 {
 	const struct bl_hdr *h = rec;
 	char labels[160];
@@ -166,7 +175,7 @@ static void count_record(struct observe_mod *m, const void *rec)
 			count_http(m, rec);
 		return;
 	}
-	count_flow(m, rec);
+	count_flow(m, rec, translated);
 }
 
 static uint32_t rec_ifindex(const void *rec)
@@ -178,27 +187,36 @@ static uint32_t rec_ifindex(const void *rec)
 		       ((const struct bl_l7_event *)rec)->ifindex;
 }
 
+/* One record on its way to the sinks, with what user space adds to it. */
+struct obs_emit {
+	struct observe_mod *m;
+	struct flow_render_extra x;
+	struct flow_pin pin; /* x's time, uuid and endpoints, fixed once */
+};
+
 static void render_flow_ev(const struct bl_event *ev, struct jw *w)
 {
-	struct observe_mod *m = ev->ctx;
+	const struct obs_emit *oe = ev->ctx;
 
 	/* the engine opened the flow object: write its members */
-	flow_render_members(w, ev->rec, ev->len,
-			    flow_obs__ifname(m->flows, rec_ifindex(ev->rec)));
+	flow_render_members_ex(
+		w, ev->rec, ev->len,
+		flow_obs__ifname(oe->m->flows, rec_ifindex(ev->rec)), &oe->x);
 }
 
 static void render_flow_compact(const struct bl_event *ev, char *buf,
 				size_t size)
 {
-	struct observe_mod *m = ev->ctx;
+	const struct obs_emit *oe = ev->ctx;
 	struct json_object *obj;
 	struct jw w;
 
 	buf[0] = '\0';
 	jw_init(&w);
-	if (!flow_render_json(
+	if (!flow_render_json_ex(
 		    &w, ev->rec, ev->len,
-		    flow_obs__ifname(m->flows, rec_ifindex(ev->rec)))) {
+		    flow_obs__ifname(oe->m->flows, rec_ifindex(ev->rec)),
+		    &oe->x)) {
 		obj = json_tokener_parse(jw_str(&w));
 		if (obj) {
 			flow_format_compact(obj, buf, size);
@@ -208,9 +226,33 @@ static void render_flow_compact(const struct bl_event *ev, char *buf,
 	jw_free(&w);
 }
 
-static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
+/* The L7 record's client process, from the socket-state tracepoint. */
+static bool l7_owner(struct observe_mod *m, const struct bl_l7_event *l7,
+		     struct flow_owner *o)
 {
-	struct observe_mod *m = ctx;
+	struct flow_owner_val v;
+	struct proc_node *p;
+
+	if (l7->tuple.proto != 6 || flow_obs__owner(m->flows, &l7->tuple, &v))
+		return false;
+	memset(o, 0, sizeof(*o));
+	o->pid = v.pid;
+	memcpy(o->comm, v.comm, sizeof(o->comm) - 1);
+	o->sandbox = engine__sandbox_name(m->e, v.cgroup_id, NULL);
+	p = proc_tree__find(engine__procs(m->e), v.pid);
+	if (p && p->binary)
+		o->binary = p->binary;
+	return true;
+}
+
+/*
+ * Log, count and hand one record (as x renders it) to the sinks. Nothing is
+ * rendered here: the log stores the record, and a sink renders JSON only
+ * when someone asked for it (the engine's subscribers, once for all).
+ */
+static void deliver(struct observe_mod *m, const void *rec, size_t len,
+		    struct obs_emit *oe)
+{
 	const struct bl_hdr *h = rec;
 	struct bl_event ev = {
 		.op = h->op,
@@ -220,20 +262,96 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 		.type = "flow",
 		.render = render_flow_ev,
 		.render_compact = render_flow_compact,
-		.ctx = m,
+		.ctx = oe,
 	};
 
+	count_record(m, rec, oe->x.translated);
+	if (flow_render_pin(&oe->pin, rec, len, &oe->x))
+		return;
+	if (m->log &&
+	    flow_log__append_rec(m->log, rec, len,
+				 flow_obs__ifname(m->flows, rec_ifindex(rec)),
+				 &oe->x))
+		m->log_errors++;
+	engine__emit(m->e, &ev);
+}
+
+static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
+{
+	struct observe_mod *m = ctx;
+	const struct bl_hdr *h = rec;
+	struct obs_emit oe = { .m = m, .x = { .ident = m->ident } };
+	struct flow_owner owner;
+	bool claimed = false;
+
+	(void)e;
 	if ((h->op != BL_OP_FLOW || len < sizeof(struct bl_flow_event)) &&
 	    (h->op != BL_OP_L7 || len < sizeof(struct bl_l7_event)))
 		return 0;
-	count_record(m, rec);
-	if (m->log &&
-	    !flow_render_json(&m->w, rec, len,
-			      flow_obs__ifname(m->flows, rec_ifindex(rec))) &&
-	    flow_log__append(m->log, jw_str(&m->w)))
-		m->log_errors++;
-	engine__emit(e, &ev);
+	if (h->op == BL_OP_FLOW) {
+		oe.x.xlate = xlate_table__flow(m->xlate, rec, &claimed);
+	} else {
+		oe.x.xlate = xlate_table__l7(m->xlate, rec);
+		if (l7_owner(m, rec, &owner))
+			oe.x.owner = &owner;
+	}
+	if (claimed) {
+		/* the VIP's rewrite first, then the packets that follow it */
+		oe.x.translated = true;
+		deliver(m, rec, len, &oe);
+		oe.x.translated = false;
+	}
+	deliver(m, rec, len, &oe);
 	return 0;
+}
+
+/* A socket-LB rewrite: remember it for the connection's first flow. */
+static void note_lb(struct observe_mod *m, const struct bl_event *ev)
+{
+	const struct bl_lb_event *r = ev->rec;
+	const struct lb *lb = lb_module_current();
+	struct flow_xlate xl = { 0 };
+	const char *name = NULL;
+	char vip[48];
+
+	if (ev->len < sizeof(*r) || (r->hdr.flags & BL_LB_NO_BACKEND) ||
+	    r->hook == BL_LB_TC)
+		return;
+	if (lb && lb__svc_describe(lb, r->svc_id, &name, vip, sizeof(vip)))
+		snprintf(xl.service, sizeof(xl.service), "%s", name);
+	xl.vip = r->tuple.daddr;
+	xl.vip_port = r->tuple.dport;
+	xl.backend = r->be_addr;
+	xl.backend_port = r->be_port;
+	xl.hook = r->hook;
+	xl.pid = r->tgid;
+	xlate_table__add(m->xlate, r->hdr.ktime, r->tuple.proto, &xl);
+}
+
+/* netpol's verdicts are flows too: keep them in the flow log and count the
+ * drops, so `bpflab observe --verdict DROPPED` finds POLICY_DENIED. */
+static void note_policy_verdict(struct observe_mod *m,
+				const struct bl_event *ev)
+{
+	const struct bl_netpol_event *r = ev->rec;
+	char labels[160];
+
+	if (ev->len < sizeof(*r))
+		return;
+	snprintf(labels, sizeof(labels),
+		 "type=\"L3_L4\",subtype=\"policy-verdict\",verdict=\"%s\"",
+		 r->verdict == BL_VERDICT_DROPPED ? "DROPPED" :
+		 r->verdict == BL_VERDICT_AUDIT	  ? "AUDIT" :
+						    "FORWARDED");
+	lcounters_add(&m->flows_processed, labels, 1);
+	if (r->verdict == BL_VERDICT_DROPPED)
+		lcounters_add(&m->drops, "reason=\"POLICY_DENIED\"", 1);
+	if (!m->log)
+		return;
+	jw_reset(&m->w_sink);
+	engine__render_line(ev, &m->w_sink);
+	if (!jw_str(&m->w_sink) || flow_log__append(m->log, jw_str(&m->w_sink)))
+		m->log_errors++;
 }
 
 /* Every event of every module, counted by type (kills show up here too). */
@@ -246,6 +364,10 @@ static void count_event(struct engine *e, const struct bl_event *ev, void *ctx)
 	snprintf(labels, sizeof(labels), "type=\"%s\"",
 		 ev->type ? ev->type : "unknown");
 	lcounters_add(&m->event_types, labels, 1);
+	if (ev->op == BL_OP_LB)
+		note_lb(m, ev);
+	else if (ev->op == BL_OP_NETPOL)
+		note_policy_verdict(m, ev);
 }
 
 static void write_engine_metrics(FILE *out, struct observe_mod *m)
@@ -421,7 +543,9 @@ static void observe_unload(struct engine *e, void *state)
 	}
 	flow_obs__close(m->flows);
 	flow_log__close(m->log);
-	jw_free(&m->w);
+	flow_ident__free(m->ident);
+	xlate_table__free(m->xlate);
+	jw_free(&m->w_sink);
 	free(m->flows_processed.v);
 	free(m->drops.v);
 	free(m->http_requests.v);
@@ -441,8 +565,12 @@ static int observe_load(struct engine *e, void **state)
 	m->e = e;
 	m->listen_fd = -1;
 	m->sink_id = -1;
-	jw_init(&m->w);
-	err = flow_obs__open(&m->flows, &fo, NULL, NULL);
+	jw_init(&m->w_sink);
+	err = flow_ident__new(&m->ident);
+	if (!err)
+		err = xlate_table__new(&m->xlate);
+	if (!err)
+		err = flow_obs__open(&m->flows, &fo, NULL, NULL);
 	if (err)
 		goto fail;
 	err = engine__add_ringbuf(e, "observe", flow_obs__rb_fd(m->flows),

@@ -59,6 +59,29 @@ static int add_latency(struct map_edge *e, double ms)
 	return 0;
 }
 
+/* An end by name: the endpoint/sandbox (pod_name), else its address. DOT
+ * quotes names, so a '"' (which no valid name has) is replaced. */
+static const char *end_name(struct json_object *flow, const char *side,
+			    char *buf, size_t size, const char **kind)
+{
+	char path[32];
+	const char *v;
+
+	snprintf(path, sizeof(path), "%s.pod_name", side);
+	v = jp_str(flow, path, NULL);
+	*kind = "endpoint";
+	if (!v || !*v) {
+		snprintf(path, sizeof(path), "IP.%s", side);
+		v = jp_str(flow, path, "");
+		*kind = "address";
+	}
+	snprintf(buf, size, "%s", v);
+	for (char *p = buf; *p; p++)
+		if (*p == '"')
+			*p = '_';
+	return buf;
+}
+
 int service_map__add(struct service_map *m, struct json_object *line)
 {
 	struct json_object *flow = jp_get(line, "flow");
@@ -66,25 +89,42 @@ int service_map__add(struct service_map *m, struct json_object *line)
 			    jp_get(flow, "l4.UDP") ? "UDP" :
 						     NULL;
 	const char *l4 = proto && !strcmp(proto, "TCP") ? "l4.TCP" : "l4.UDP";
-	const char *src = jp_str(flow, "IP.source", ""),
-		   *dst = jp_str(flow, "IP.destination", "");
-	char sport_k[48], dport_k[48];
+	const char *svc, *src_kind, *dst_kind;
+	char sport_k[48], dport_k[48], client[48], server[48];
 	bool reply;
 	struct map_edge *e;
 
-	if (!flow || !proto || !*src || !*dst)
+	if (!flow || !proto || !*jp_str(flow, "IP.source", "") ||
+	    !*jp_str(flow, "IP.destination", ""))
+		return 0;
+	/* Policy verdicts and the LB's TRANSLATED record are not traffic. */
+	if (jp_get(flow, "event_type") ||
+	    !strcmp(jp_str(flow, "verdict", ""), "TRANSLATED"))
 		return 0;
 	snprintf(sport_k, sizeof(sport_k), "%s.source_port", l4);
 	snprintf(dport_k, sizeof(dport_k), "%s.destination_port", l4);
 	reply = jp_get(flow, "is_reply") &&
 		json_object_get_boolean(jp_get(flow, "is_reply"));
-	/* Orient every record client → server: replies travel the other way. */
-	if (reply)
-		e = edge(m, dst, src, jp_int(flow, sport_k, 0), proto);
-	else
-		e = edge(m, src, dst, jp_int(flow, dport_k, 0), proto);
+	/* Orient every record client → server: replies travel the other way.
+	 * The server is the service when the client asked for a VIP. */
+	end_name(flow, reply ? "destination" : "source", client, sizeof(client),
+		 &src_kind);
+	svc = jp_str(flow,
+		     reply ? "source_service.name" : "destination_service.name",
+		     NULL);
+	if (svc && *svc) {
+		snprintf(server, sizeof(server), "%s", svc);
+		dst_kind = "service";
+	} else {
+		end_name(flow, reply ? "source" : "destination", server,
+			 sizeof(server), &dst_kind);
+	}
+	e = edge(m, client, server, jp_int(flow, reply ? sport_k : dport_k, 0),
+		 proto);
 	if (!e)
 		return -ENOMEM;
+	e->source_kind = src_kind;
+	e->destination_kind = dst_kind;
 	if (jp_get(flow, "l7.http") || jp_get(flow, "l7.mysql")) {
 		e->requests++;
 		if (jp_int(flow, "l7.http.code", 0) >= 500 ||
@@ -148,6 +188,9 @@ void service_map__json(struct service_map *m, struct jw *w)
 		jw_obj_begin(w);
 		jw_kstr(w, "source", e->source);
 		jw_kstr(w, "destination", e->destination);
+		/* endpoint (a sandbox or policy endpoint), service or address */
+		jw_kstr(w, "source_kind", e->source_kind);
+		jw_kstr(w, "destination_kind", e->destination_kind);
 		jw_kint(w, "port", e->port);
 		jw_kstr(w, "protocol", e->protocol);
 		jw_kuint(w, "connections", e->connections);

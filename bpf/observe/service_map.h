@@ -2,7 +2,10 @@
 /*
  * The service map: edges from observed connections, built from flow JSON
  * lines. An edge is client → server:port/proto; it carries connections,
- * HTTP requests, errors (5xx), p50/p99 request latency and bytes both ways.
+ * requests (HTTP and MySQL), errors (5xx, MySQL ERR), p50/p99 request
+ * latency and bytes both ways. Each end is named by identity: the
+ * endpoint or sandbox (pod_name), the service when the client asked for a
+ * VIP (destination_service), else the address.
  */
 #ifndef BPFLAB_OBSERVE_SERVICE_MAP_H
 #define BPFLAB_OBSERVE_SERVICE_MAP_H
@@ -14,9 +17,9 @@ struct json_object;
 struct jw;
 
 struct map_edge {
-	char source
-		[48]; /* client address (sandbox name once identities exist) */
-	char destination[48]; /* server address */
+	char source[48]; /* client: endpoint/sandbox name or address */
+	char destination[48]; /* server: service, endpoint or address */
+	const char *source_kind, *destination_kind; /* static strings */
 	int port; /* server port */
 	char protocol[8]; /* TCP / UDP */
 	uint64_t connections, requests, errors, bytes;

@@ -12,6 +12,7 @@
 #include "abi/abi.h"
 #include "observe/usage.h"
 #include "skel/usage.skel.h"
+#include "engine/reload.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -69,6 +70,7 @@ int usage__open(struct usage **out)
 		       strerror(-err));
 		goto fail;
 	}
+	reload_track(u->skel->skeleton);
 	err = usage_bpf__attach(u->skel);
 	if (err) {
 		pr_err("usage: couldn't attach sched_switch/sys_enter: %s\n",
@@ -87,6 +89,8 @@ void usage__close(struct usage *u)
 {
 	if (!u)
 		return;
+	if (u->skel)
+		reload_untrack(u->skel->obj);
 	usage_bpf__destroy(u->skel);
 	free(u);
 }

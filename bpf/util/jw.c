@@ -62,6 +62,12 @@ static void put(struct jw *w, const char *s, size_t n)
 
 static void putc_(struct jw *w, char c)
 {
+	/* the hot case (a brace, a comma, a quote) without reserve()'s checks */
+	if (w->len + 1 < w->cap && !w->oom) {
+		w->buf[w->len++] = c;
+		w->buf[w->len] = 0;
+		return;
+	}
 	put(w, &c, 1);
 }
 
@@ -230,23 +236,36 @@ void jw_string(struct jw *w, const char *s)
 	jw_string_n(w, s, s ? strlen(s) : 0);
 }
 
+/* Decimal digits of v ending at end; returns where they start. Events
+ * carry many numbers, and snprintf was a tenth of a rendering. */
+static char *u64_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 void jw_int(struct jw *w, int64_t v)
 {
-	char b[32];
-	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	char b[24], *end = b + sizeof(b), *p;
 
+	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+	p = u64_digits(end, v < 0 ? -(uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
 	sep(w);
-	put(w, b, (size_t)n);
+	put(w, p, (size_t)(end - p));
 	value_done(w);
 }
 
 void jw_uint(struct jw *w, uint64_t v)
 {
-	char b[32];
-	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	char b[24], *end = b + sizeof(b), *p = u64_digits(end, v);
 
 	sep(w);
-	put(w, b, (size_t)n);
+	put(w, p, (size_t)(end - p));
 	value_done(w);
 }
 

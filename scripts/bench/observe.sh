@@ -2,12 +2,20 @@
 # Flow-path overhead of `bpflab observe`: wrk requests/s between two network
 # namespaces with the tc programs off, on (flows + HTTP), and flows only
 # (--no-l7), side by side, in alternating rounds so drift hits all alike.
+# "on" prints every record as JSON (to /dev/null) and logs it; "log" is the
+# same capture with -o none: records go to the binary flow log and nothing
+# renders JSON, as with an engine nobody is subscribed to.
 # Reports events/s delivered to user space and events lost, never hiding them.
-# Env: ROUNDS (3), SECS (10), CONNS (32), BPFLAB, RESULTS.
+# Also the capture's CPU per record (utime + stime of the capture between
+# attach and stop, over the records it delivered): a figure the shared
+# machine's noise moves far less than req/s.
+# Env: ROUNDS (3), SECS (10), CONNS (32), WORKLOADS ("keepalive close"),
+# FLOW_LOG (the capture's flow-log directory; default on /tmp's disk),
+# BPFLAB, RESULTS.
 set -u
 cd "$(dirname "$0")/../.."
 : "${BPFLAB:=$PWD/build/bpflab}" "${RESULTS:=$PWD/results/observe-$(date -u +%Y%m%dT%H%M%SZ)}"
-: "${ROUNDS:=3}" "${SECS:=10}" "${CONNS:=32}"
+: "${ROUNDS:=3}" "${SECS:=10}" "${CONNS:=32}" "${WORKLOADS:=keepalive close}"
 export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-bench-observe}
 for c in wrk nginx ip; do
 	command -v "$c" >/dev/null || { echo "observe bench: $c is not installed (scripts/deps/observe.txt)" >&2; exit 77; }
@@ -72,38 +80,48 @@ run() { # mode keepalive|close
 	local hdr=()
 	[ "$2" = close ] && hdr=(-H "Connection: close")
 	if [ "$1" != off ]; then
-		local l7=()
+		local l7=() out=json
 		[ "$1" = flows ] && l7=(--no-l7)
-		"$BPFLAB" observe -i "$if_c" --netns "$ns_c" -o json "${l7[@]}" \
-			--flow-log "$tmp/flows" >/dev/null 2>"$tmp/cap.err" &
+		[ "$1" = log ] && out=none
+		"$BPFLAB" observe -i "$if_c" --netns "$ns_c" -o "$out" "${l7[@]}" \
+			--flow-log "${FLOW_LOG:-$tmp/flows}" >/dev/null 2>"$tmp/cap.err" &
 		cap_pid=$!
 		for _ in $(seq 50); do
 			tc -n "$ns_c" filter show dev "$if_c" egress | grep -q bl_flow && break
 			sleep 0.1
 		done
 	fi
-	local t0 t1 rps
+	local t0 t1 rps c0 c1
+	c0=$(cpu_ticks "$cap_pid")
 	t0=$(date +%s.%N)
 	rps=$(wrk_rps "${hdr[@]}")
 	t1=$(date +%s.%N)
 	if [ "$1" != off ]; then
+		c1=$(cpu_ticks "$cap_pid")
 		kill -INT "$cap_pid"
 		wait "$cap_pid"
 		cap_pid=
 		# "observe: P packets, R records, L lost, ..." from the kernel counters
 		read -r pk rec lost <<<"$(sed -n 's/^observe: \([0-9]*\) packets, \([0-9]*\) records, \([0-9]*\) lost.*/\1 \2 \3/p' "$tmp/cap.err")"
-		echo "$rps $(awk -v r="$rec" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", r/(b-a)}') ${lost:-?} ${pk:-?}"
+		echo "$rps $(awk -v r="$rec" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", r/(b-a)}') ${lost:-?} ${pk:-?}" \
+			"$(awk -v r="$rec" -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" \
+				'BEGIN{if (r > 0) printf "%.2f", (b-a)*1e6/hz/r; else print "-"}')"
 	else
-		echo "$rps - - -"
+		echo "$rps - - - -"
 	fi
 }
 
-printf '%-10s %-5s %5s %12s %12s %10s %8s\n' workload mode round req_per_s events_per_s lost packets | tee "$RESULTS/observe.txt"
-for wl in keepalive close; do
+# utime + stime of a process, in clock ticks (0 once it is gone).
+cpu_ticks() {
+	[ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+printf '%-10s %-5s %5s %12s %12s %10s %8s %10s\n' workload mode round req_per_s events_per_s lost packets us_per_rec | tee "$RESULTS/observe.txt"
+for wl in $WORKLOADS; do
 	for r in $(seq "$ROUNDS"); do
-		for mode in off on flows; do
-			read -r rps eps lost pk <<<"$(run $mode $wl)"
-			printf '%-10s %-5s %5s %12s %12s %10s %8s\n' "$wl" "$mode" "$r" "$rps" "$eps" "$lost" "$pk" | tee -a "$RESULTS/observe.txt"
+		for mode in off on log flows; do
+			read -r rps eps lost pk us <<<"$(run $mode $wl)"
+			printf '%-10s %-5s %5s %12s %12s %10s %8s %10s\n' "$wl" "$mode" "$r" "$rps" "$eps" "$lost" "$pk" "$us" | tee -a "$RESULTS/observe.txt"
 		done
 	done
 done
@@ -116,13 +134,15 @@ for wl in ("keepalive", "close"):
     if not off:
         continue
     m_off = statistics.median(off)
-    for mode in ("on", "flows"):
+    for mode in ("on", "log", "flows"):
         on = [r for r in rows if r[0] == wl and r[1] == mode]
         if not on:
             continue
         m_on = statistics.median(float(r[3]) for r in on)
         eps = statistics.median(float(r[4]) for r in on)
         lost = sum(int(r[5]) for r in on if r[5].isdigit())
+        us = [float(r[7]) for r in on if len(r) > 7 and r[7] != "-"]
+        cpu = f", {statistics.median(us):.2f} us capture CPU/record" if us else ""
         print(f"{wl:10s} {mode:5s} median {m_on:.0f} req/s vs off {m_off:.0f}: "
-              f"overhead {(m_off - m_on) * 100 / m_off:.1f}%, {eps:.0f} events/s delivered, {lost} lost")
+              f"overhead {(m_off - m_on) * 100 / m_off:.1f}%, {eps:.0f} events/s delivered, {lost} lost{cpu}")
 PY

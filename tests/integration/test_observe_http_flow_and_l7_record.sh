@@ -62,6 +62,10 @@ out=$logdir/capture.json
 capture=$!
 attached() { tc -n "$ns_c" filter show dev "$if_c" egress | grep -q bl_flow_egress; }
 wait_for attached || { cat "$logdir/capture.err"; fail "tc filter not attached"; }
+# our programs' ids (other engines on the host may load their own bl_flow_*)
+prog_ids=$({ tc -n "$ns_c" filter show dev "$if_c" egress
+	tc -n "$ns_c" filter show dev "$if_c" ingress; } | grep -o ' id [0-9]*' | awk '{print $2}')
+[ -n "$prog_ids" ] || fail "no program ids on the filters"
 code=$(ip netns exec "$ns_c" curl -s -o /dev/null -w '%{http_code}' --local-port 45678 \
 	http://198.18.8.2:8080/slow/item?x=1)
 assert_eq "$code" "200" "curl status"
@@ -119,6 +123,9 @@ assert_eq "$n" "0" "--since in the future"
 # Detached, journal released.
 tc -n "$ns_c" filter show dev "$if_c" ingress | grep -q bl_flow && fail "ingress filter left"
 tc -n "$ns_c" filter show dev "$if_c" egress | grep -q bl_flow && fail "egress filter left"
-gone() { ! bpftool prog show 2>/dev/null | grep -q 'name bl_flow_'; }
+gone() {
+	for id in $prog_ids; do bpftool prog show id "$id" >/dev/null 2>&1 && return 1; done
+	return 0
+}
 wait_for gone || fail "flow programs left loaded"
 echo PASS
