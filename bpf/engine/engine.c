@@ -22,6 +22,7 @@
 #include "engine/engine_priv.h"
 #include "engine/journal.h"
 #include "engine/mounts.h"
+#include "engine/reload.h"
 #include "proc/proc_tree.h"
 #include "util/log.h"
 #include "util/paths.h"
@@ -461,6 +462,7 @@ void engine__close(struct engine *e)
 {
 	if (!e)
 		return;
+	reload__shutdown(); /* a reload's worker reads the modules' objects */
 	if (e->srv)
 		engine_server__close(e, e->srv);
 	for (int i = e->nmods - 1; i >= 0; i--)

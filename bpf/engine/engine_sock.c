@@ -20,6 +20,7 @@
 
 #include "engine/engine_priv.h"
 #include "engine/event_filter.h"
+#include "engine/reload.h"
 #include "proc/proc_tree.h"
 #include "util/jw.h"
 #include "util/log.h"
@@ -452,7 +453,9 @@ uint64_t engine_server__drops(struct engine_server *s)
 
 int engine__serve(struct engine *e)
 {
-	return engine_server__open(e, &e->srv);
+	int err = reload__register(e);
+
+	return err ? err : engine_server__open(e, &e->srv);
 }
 
 int engine__add_request(struct engine *e, const char *op, engine_req_fn fn,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "skel/lb.skel.h"
+#include "engine/reload.h"
 #include "lb/lb.h"
 #include "lb/lb_abi.h"
 #include "lb/lb_priv.h"
@@ -102,6 +103,7 @@ int lb__open(struct lb **out, const struct lb_opts *opts)
 		pr_err("lb: load: %s\n", strerror(-err));
 		goto fail;
 	}
+	reload_track(lb->skel->skeleton);
 	lb->slots = mmap(NULL, (size_t)lb->nslots * sizeof(uint64_t),
 			 PROT_READ | PROT_WRITE, MAP_SHARED,
 			 bpf_map__fd(lb->skel->maps.lb_slots), 0);
@@ -146,6 +148,8 @@ void lb__close(struct lb *lb)
 	free(lb->free_ranges);
 	if (lb->slots)
 		munmap(lb->slots, (size_t)lb->nslots * sizeof(uint64_t));
+	if (lb->skel)
+		reload_untrack(lb->skel->obj);
 	lb_bpf__destroy(lb->skel);
 	free(lb);
 }

@@ -17,6 +17,7 @@
 #include "abi/abi.h"
 #include "netpol/netpol_priv.h"
 #include "skel/netpol.skel.h"
+#include "engine/reload.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -46,6 +47,7 @@ int netpol__open(struct netpol **out, const struct netpol_opts *opts)
 		       strerror(-err));
 		goto fail;
 	}
+	reload_track(np->skel->skeleton);
 	*out = np;
 	return 0;
 fail:
@@ -63,6 +65,8 @@ void netpol__close(struct netpol *np)
 		bpf_link__destroy(np->links[i]);
 	if (np->cgroup_fd >= 0)
 		close(np->cgroup_fd);
+	if (np->skel)
+		reload_untrack(np->skel->obj);
 	netpol_bpf__destroy(np->skel);
 	for (int i = 0; i < NETPOL_MAX_POLICIES; i++)
 		free(np->pols[i].cnp);

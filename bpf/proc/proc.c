@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "engine/engine.h"
+#include "engine/reload.h"
 #include "proc/proc_decode.h"
 #include "proc/proc_tree.h"
 #include "skel/proc.skel.h"
@@ -175,6 +176,8 @@ static void proc_unload(struct engine *e, void *state)
 	(void)e;
 	if (!m)
 		return;
+	if (m->skel)
+		reload_untrack(m->skel->obj);
 	proc_bpf__destroy(m->skel);
 	free(m);
 }
@@ -194,6 +197,7 @@ static int proc_load(struct engine *e, void **state)
 		       strerror(-err));
 		goto fail;
 	}
+	reload_track(m->skel->skeleton);
 	err = proc_bpf__attach(m->skel);
 	if (err) {
 		pr_err("proc: attaching tp_btf/sched_process_{fork,exec,exit} failed: %s",
