@@ -8,6 +8,8 @@
  *                               before the syscall body runs
  *   tp_btf/break_lease_*        write-opens of a leased (protected) inode,
  *                               in the opener's context, before O_TRUNC
+ *   tp_btf/sys_exit             write-opens the immutable flag refused
+ *                               (attached only while one is set)
  *   cgroup/connect4, sendmsg4   Override: deny with EPERM before any packet
  *   sched_process_fork/exec/exit  per-process binary and sandbox marks,
  *                               kill latency
@@ -49,25 +51,31 @@ static __always_inline __u64 regs_arg(struct pt_regs *regs, int i)
 	}
 }
 
+/*
+ * Any kernel struct whose first member is a struct file * (fown_struct's
+ * is): cast onto &fdt->fd[fd], it lets the verifier load the slot directly
+ * instead of through a bpf_probe_read_kernel() call.
+ */
+#define ENF_FILE_SLOT fown_struct
+
 /* task->files->fdt->fd[fd]->f_inode, or NULL. */
 static __always_inline struct inode *enf_fd_inode(struct task_struct *task,
 						  int fd)
 {
 	struct files_struct *files = task->files;
-	struct file **fds, *file = NULL;
+	struct ENF_FILE_SLOT *slot;
 	struct fdtable *fdt;
+	struct file *file;
 
-	if (!files || fd < 0)
-		return NULL;
+	/* BTF loads read NULL as 0: no NULL tests needed on this path */
 	fdt = files->fdt;
-	if (!fdt || (unsigned int)fd >= fdt->max_fds)
+	if ((unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = fdt->fd;
-	/* a variable index into a kernel array: the one helper read */
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
-	return file->f_inode;
+	slot = bpf_rdonly_cast((void *)((unsigned long)fdt->fd +
+					(unsigned int)fd * sizeof(file)),
+			       bpf_core_type_id_kernel(struct ENF_FILE_SLOT));
+	file = slot->file;
+	return file ? file->f_inode : NULL;
 }
 
 static __always_inline bool enf_inode_key(struct inode *inode,
@@ -81,56 +89,37 @@ static __always_inline bool enf_inode_key(struct inode *inode,
 	return true;
 }
 
-static __always_inline void enf_check_fd(struct enf_ctx *c,
-					 struct task_struct *task, int fd)
+/*
+ * The fd path: every write() of every process comes here once a file rule
+ * exists, so nothing is done before the one test that rules nearly all of
+ * them out. A protected inode always has a file-lock context (the engine
+ * takes and drops a flock on each and keeps it open: enforce_pin.c);
+ * /dev/null, sockets, pipes and almost every file never had one.
+ */
+static __always_inline void enf_check_fd(struct task_struct *task,
+					 struct pt_regs *regs, __u32 nr, int fd)
 {
 	struct enf_inode_key k;
 	struct enf_set *set;
+	struct inode *inode;
 
-	if (!enf_inode_key(enf_fd_inode(task, fd), &k))
+	inode = enf_fd_inode(task, fd);
+	if (!inode || !inode->i_flctx)
 		return;
+	enf_inode_key(inode, &k);
 	set = bpf_map_lookup_elem(&enf_inodes, &k);
-	if (!set)
-		return;
-	c->where = ENF_AT_FD;
-	c->ino = k.ino;
-	c->dev = k.dev;
-	enf_judge(c, set);
-}
+	if (set) {
+		struct enf_ctx c = {
+			.tgid = bpf_get_current_pid_tgid() >> 32,
+			.nr = (__s32)nr,
+			.regs = regs,
+			.where = ENF_AT_FD,
+			.ino = k.ino,
+			.dev = k.dev,
+		};
 
-/* A path argument: absolute names match as written, single names under their directory's inode. */
-static __always_inline void enf_check_path(struct enf_ctx *c,
-					   struct task_struct *task,
-					   const char *upath, int dfd)
-{
-	struct enf_scratch *s;
-	struct enf_inode_key dk;
-	struct enf_set *set;
-	struct inode *dir;
-	__u32 zero = 0;
-
-	s = bpf_map_lookup_elem(&enf_scratch, &zero);
-	if (!s || !upath)
-		return;
-	__builtin_memset(&s->pk, 0, sizeof(s->pk));
-	if (bpf_probe_read_user_str(s->pk.name, sizeof(s->pk.name), upath) <= 0)
-		return;
-	if (s->pk.name[0] != '/') {
-		if (dfd == ENF_AT_FDCWD)
-			dir = task->fs->pwd.dentry->d_inode;
-		else
-			dir = enf_fd_inode(task, dfd);
-		if (!enf_inode_key(dir, &dk))
-			return;
-		s->pk.dir_ino = dk.ino;
-		s->pk.dir_dev = dk.dev;
+		enf_judge(&c, set);
 	}
-	set = bpf_map_lookup_elem(&enf_paths, &s->pk);
-	if (!set)
-		return;
-	c->where = ENF_AT_PATH;
-	c->path = upath;
-	enf_judge(c, set);
 }
 
 static __always_inline void enf_check_sockaddr(struct enf_ctx *c,
@@ -155,23 +144,52 @@ static __always_inline void enf_check_sockaddr(struct enf_ctx *c,
 	enf_judge(c, set);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(bl_enf_enter, struct pt_regs *regs, long id)
+/*
+ * The rules of the protected name a path argument matches, or NULL:
+ * absolute names match as written, single names under their directory's
+ * inode.
+ */
+static __always_inline struct enf_set *enf_path_set(struct task_struct *task,
+						    const char *upath, int dfd)
+{
+	struct enf_scratch *s;
+	struct enf_inode_key dk;
+	struct inode *dir;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&enf_scratch, &zero);
+	if (!s || !upath)
+		return NULL;
+	__builtin_memset(&s->pk, 0, sizeof(s->pk));
+	if (bpf_probe_read_user_str(s->pk.name, sizeof(s->pk.name), upath) <= 0)
+		return NULL;
+	if (s->pk.name[0] != '/') {
+		if (dfd == ENF_AT_FDCWD)
+			dir = task->fs->pwd.dentry->d_inode;
+		else
+			dir = enf_fd_inode(task, dfd);
+		if (!enf_inode_key(dir, &dk))
+			return NULL;
+		s->pk.dir_ino = dk.ino;
+		s->pk.dir_dev = dk.dev;
+	}
+	return bpf_map_lookup_elem(&enf_paths, &s->pk);
+}
+
+/*
+ * Everything but the fd path: names, addresses, the syscall itself. A
+ * subprogram, so the verifier does not explore it once per fd-path state.
+ */
+static __noinline void enf_dispatch(struct task_struct *task,
+				    struct pt_regs *regs,
+				    const struct enf_sc *sc, __u32 nr)
 {
 	struct enf_ctx c = {};
-	struct task_struct *task;
 	struct enf_set *set;
-	struct enf_sc *sc;
-	__u32 nr = (__u32)id;
 
-	sc = bpf_map_lookup_elem(&enf_sc, &nr);
-	if (!sc || !sc->kind)
-		return 0; /* the common case: one array lookup */
-	/* the raw arguments are read only once something matched */
 	c.tgid = bpf_get_current_pid_tgid() >> 32;
 	c.nr = (__s32)nr;
 	c.regs = regs;
-	task = bpf_get_current_task_btf();
 	if (sc->kind & ENF_SC_PLAIN) {
 		set = bpf_map_lookup_elem(&enf_sc_rules, &nr);
 		if (set) {
@@ -179,25 +197,47 @@ int BPF_PROG(bl_enf_enter, struct pt_regs *regs, long id)
 			enf_judge(&c, set);
 		}
 	}
-	if ((sc->kind & ENF_SC_FD) && sc->fd_arg >= 0)
-		enf_check_fd(&c, task, (int)regs_arg(regs, sc->fd_arg));
 	if (sc->kind & ENF_SC_PATH) {
 		for (int i = 0; i < 2; i++) {
+			const char *upath;
 			int dfd = ENF_AT_FDCWD;
 
 			if (sc->path_arg[i] < 0)
 				continue;
 			if (sc->dfd_arg[i] >= 0)
 				dfd = (int)regs_arg(regs, sc->dfd_arg[i]);
-			enf_check_path(
-				&c, task,
-				(const char *)regs_arg(regs, sc->path_arg[i]),
-				dfd);
+			upath = (const char *)regs_arg(regs, sc->path_arg[i]);
+			set = enf_path_set(task, upath, dfd);
+			if (!set)
+				continue;
+			c.where = ENF_AT_PATH;
+			c.path = upath;
+			enf_judge(&c, set);
 		}
 	}
 	if ((sc->kind & ENF_SC_NET) && sc->addr_arg >= 0)
 		enf_check_sockaddr(&c,
 				   (const void *)regs_arg(regs, sc->addr_arg));
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(bl_enf_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task;
+	struct enf_sc *sc;
+	__u32 nr = (__u32)id;
+
+	sc = bpf_map_lookup_elem(&enf_sc, &nr);
+	if (!sc || !sc->kind)
+		return 0; /* the common case: one array lookup */
+	task = bpf_get_current_task_btf();
+	/* write(), pwrite(), fallocate(), ...: the fd comes first */
+	if ((sc->kind & ENF_SC_FD) && sc->fd_arg >= 0)
+		enf_check_fd(task, regs, nr,
+			     (int)(sc->fd_arg ? regs_arg(regs, sc->fd_arg) :
+						regs->di));
+	if (sc->kind & ~ENF_SC_FD)
+		enf_dispatch(task, regs, sc, nr);
 	return 0;
 }
 
@@ -245,18 +285,25 @@ int BPF_PROG(bl_enf_lease_nb, struct inode *inode, struct file_lease *fl)
 /*
  * The immutable flag refuses write-opens (EPERM) in may_open, before the
  * lease break where the kill would come from: catch such refusals on the
- * way out of the syscall. The rule set of every immutable file (key ino 0)
- * says whether this process is in a policy's scope; the name it used is
- * checked against the protected inodes in user space, so the process is
- * stopped here, before it runs another instruction, and killed or resumed
- * there.
+ * way out of the syscall. Attached only while an immutable file exists
+ * (enforcer.c). A raw sys_exit program rather than the five per-syscall
+ * tracepoints: those cost an open several times what this costs every
+ * syscall (docs/bench-enforce.md). A name that is a protected one
+ * (absolute, or one component under its directory's inode) is killed
+ * here. Any other name (a hardlink, a symlink, "../") may or may not be
+ * our file: the rule set of every immutable file (key ino 0) says whether
+ * the process is in a policy's scope, and if so it is stopped here and
+ * user space resolves the name, then kills or resumes it.
  */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(bl_enf_sysexit, struct pt_regs *regs, long ret)
 {
 	struct enf_inode_key k = {};
+	struct task_struct *task;
 	struct enf_ctx c = {};
 	struct enf_set *set;
+	const char *upath;
+	bool at;
 	long nr;
 
 	if (ret != -1 /* -EPERM */)
@@ -265,14 +312,23 @@ int BPF_PROG(bl_enf_sysexit, struct pt_regs *regs, long ret)
 	/* open, creat, truncate take the name first; openat, openat2 second */
 	if (nr != 2 && nr != 85 && nr != 76 && nr != 257 && nr != 437)
 		return 0;
-	set = bpf_map_lookup_elem(&enf_inodes, &k);
-	if (!set)
-		return 0;
+	at = nr == 257 || nr == 437;
+	upath = (const char *)(at ? regs->si : regs->di);
+	task = bpf_get_current_task_btf();
 	c.tgid = bpf_get_current_pid_tgid() >> 32;
 	c.nr = (__s32)nr;
 	c.regs = regs;
+	c.path = upath;
+	set = enf_path_set(task, upath, at ? (int)regs->di : ENF_AT_FDCWD);
+	if (set) {
+		c.where = ENF_AT_EPERM_NAME;
+		enf_judge(&c, set);
+		return 0;
+	}
+	set = bpf_map_lookup_elem(&enf_inodes, &k);
+	if (!set)
+		return 0;
 	c.where = ENF_AT_EPERM;
-	c.path = (const char *)(nr == 257 || nr == 437 ? regs->si : regs->di);
 	enf_judge(&c, set);
 	return 0;
 }

@@ -43,6 +43,11 @@ enum enf_where {
 	 * name it used against the protected inodes, then kills or resumes it.
 	 */
 	ENF_AT_EPERM = 7,
+	/*
+	 * The same refusal through a protected name the kernel program
+	 * matched itself: killed there, on the way out of the syscall.
+	 */
+	ENF_AT_EPERM_NAME = 8,
 };
 
 enum enf_rule_flags {

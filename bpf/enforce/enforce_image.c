@@ -48,7 +48,9 @@ static void find_roots(struct build *b)
 	if (sandbox_list(&sbs, &n))
 		return;
 	for (int i = 0; i < n && b->nroots < MAX_ROOTS; i++)
-		if (sbs[i].init_pid > 0 && sandbox_alive(&sbs[i])) {
+		/* a vm's files live in its guest, which enforces for itself */
+		if (sbs[i].init_pid > 0 && sandbox_alive(&sbs[i]) &&
+		    strcmp(sbs[i].kind, "vm")) {
 			b->root_sbx[b->nroots] = sbs[i].cgroup_id;
 			snprintf(b->roots[b->nroots++], ROOT_LEN,
 				 "/proc/%d/root", (int)sbs[i].init_pid);
@@ -663,9 +665,17 @@ static int build_selector(struct build *b, int pi, int hi, int si,
 		      !(r->flags &
 			(ENF_R_PID_IN | ENF_R_PID_NOTIN | ENF_R_BIN_IN |
 			 ENF_R_NS_IN | ENF_R_NS_NOTIN));
+		/*
+		 * The read lease only guards: in monitor mode it would change
+		 * what writers see (an O_NONBLOCK opener, as shadow's useradd
+		 * and vipw are, gets EWOULDBLOCK from a lease break), so
+		 * monitor mode reports from the syscall hooks alone.
+		 */
 		for (int i = 0; i < fm->nvalues && !err; i++)
 			err = protect_value(b, fm, fm->values[i], id, r,
-					    r->flags & ENF_R_OPEN, imm, pi);
+					    (r->flags & ENF_R_OPEN) &&
+						    !p->monitor,
+					    imm, pi);
 		break;
 	}
 	case ENF_CONNECT: {

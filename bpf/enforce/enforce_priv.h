@@ -14,6 +14,7 @@ struct enforce_bpf;
 struct bpf_link;
 struct enf_leases;
 struct enf_immutables;
+struct enf_pins;
 
 #define ENF_MAX_POLICIES 256
 
@@ -26,7 +27,7 @@ struct enforcer {
 	struct enforce_bpf *skel;
 	struct bpf_link
 		*enter_link; /* sys_enter: attached while policies exist */
-	struct bpf_link *exit_link; /* sys_exit: likewise */
+	struct bpf_link *exit_link; /* sys_exit: while a file is immutable */
 	struct bpf_link *links[8];
 	int nlinks;
 	int cg_fd;
@@ -38,6 +39,7 @@ struct enforcer {
 	uint32_t host_ns[3];
 	struct enf_leases *leases;
 	struct enf_immutables *imm;
+	struct enf_pins *pins;
 	int inotify_fd;
 	bool rebuild_pending; /* a watched directory changed */
 	struct enf_latency lat;
@@ -67,5 +69,15 @@ void enf_imm__free(struct enf_immutables *m);
 int enf_imm__sync(struct enf_immutables *m, const struct enf_image *img);
 bool enf_imm__held(const struct enf_immutables *m, uint32_t dev, uint64_t ino);
 int enf_imm__count(const struct enf_immutables *m);
+
+/* enforce_pin.c */
+struct enf_pins *enf_pins__new(void);
+void enf_pins__free(struct enf_pins *p);
+/*
+ * Give every file of img a file-lock context and hold it open (the
+ * kernel's pre-filter on the fd path); drop_stale: release the others.
+ */
+int enf_pins__sync(struct enf_pins *p, const struct enf_image *img,
+		   bool drop_stale);
 
 #endif

@@ -60,6 +60,9 @@ static const char *detail(unsigned where)
 	case ENF_AT_EPERM:
 		return "deny-before-effect: the immutable flag refused the write-open "
 		       "(EPERM); the name resolved to a protected inode";
+	case ENF_AT_EPERM_NAME:
+		return "deny-before-effect: the immutable flag refused the write-open "
+		       "(EPERM) of a protected name; killed in the kernel";
 	default:
 		return "syscall matched at sys_enter";
 	}
@@ -85,6 +88,7 @@ static const char *target(const struct enf_render_ctx *rc, char *buf,
 	case ENF_AT_PATH:
 	case ENF_AT_LEASE:
 	case ENF_AT_EPERM:
+	case ENF_AT_EPERM_NAME:
 		if (ev->path[0])
 			return ev->path;
 		return rc->mi.file ? rc->mi.file : "";
@@ -110,6 +114,7 @@ static void render_args(const struct enf_render_ctx *rc, struct jw *w)
 	case ENF_AT_PATH:
 	case ENF_AT_LEASE:
 	case ENF_AT_EPERM:
+	case ENF_AT_EPERM_NAME:
 		jw_obj_begin(w);
 		jw_key(w, "file_arg");
 		jw_obj_begin(w);

@@ -22,6 +22,7 @@
 
 #include "enforce/enforce_priv.h"
 #include "enforce/hooks.h"
+#include "engine/reload.h"
 #include "skel/enforce.skel.h"
 #include "util/jw.h"
 #include "util/log.h"
@@ -125,6 +126,7 @@ int enforcer__open(struct enforcer **out)
 		       strerror(-err));
 		goto fail;
 	}
+	reload_track(en->skel->skeleton);
 	en->cg_fd = open(BL_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (en->cg_fd < 0) {
 		err = -errno;
@@ -154,8 +156,9 @@ int enforcer__open(struct enforcer **out)
 	seed_tasks(en);
 	en->leases = enf_leases__new();
 	en->imm = enf_imm__new();
+	en->pins = enf_pins__new();
 	en->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (!en->leases || !en->imm || en->inotify_fd < 0) {
+	if (!en->leases || !en->imm || !en->pins || en->inotify_fd < 0) {
 		err = errno ? -errno : -ENOMEM;
 		goto fail;
 	}
@@ -172,12 +175,15 @@ void enforcer__close(struct enforcer *en)
 	if (!en)
 		return;
 	bpf_link__destroy(en->enter_link);
-	bpf_link__destroy(en->exit_link);
 	/* the flags go back before the programs that kill on EPERM go away */
 	enf_imm__free(en->imm);
+	bpf_link__destroy(en->exit_link);
 	for (int i = 0; i < en->nlinks; i++)
 		bpf_link__destroy(en->links[i]);
 	enf_leases__free(en->leases);
+	enf_pins__free(en->pins);
+	if (en->skel)
+		reload_untrack(en->skel->obj);
 	enforce_bpf__destroy(en->skel);
 	if (en->cg_fd >= 0)
 		close(en->cg_fd);
@@ -197,6 +203,15 @@ static void watch_dirs(struct enforcer *en, const struct enf_image *img)
 		inotify_add_watch(en->inotify_fd, img->dirs[i],
 				  IN_CREATE | IN_MOVED_TO | IN_DELETE |
 					  IN_MOVED_FROM | IN_ONLYDIR);
+}
+
+/* Only an immutable file can refuse a write-open before its lease breaks. */
+static bool image_has_immutable(const struct enf_image *img)
+{
+	for (int i = 0; i < img->nfiles; i++)
+		if (img->files[i].immutable)
+			return true;
+	return false;
 }
 
 /*
@@ -220,6 +235,8 @@ static int commit(struct enforcer *en, struct policy **pols, int n, char *err,
 	ret = enf_image_build(&next, pols, n, first, en->host_ns, err, errlen);
 	if (ret)
 		goto out;
+	/* before the maps: the kernel skips inodes without a lock context */
+	enf_pins__sync(en->pins, &next, false);
 	ret = enf_maps_commit(en, en->img_live ? &en->img : NULL, &next);
 	if (ret) {
 		snprintf(err, errlen, "kernel maps refused the update: %s",
@@ -242,7 +259,8 @@ static int commit(struct enforcer *en, struct policy **pols, int n, char *err,
 		bpf_link__destroy(en->enter_link);
 		en->enter_link = NULL;
 	}
-	if (n && !en->exit_link) {
+	/* sys_exit only catches what an immutable flag refused */
+	if (image_has_immutable(&next) && !en->exit_link) {
 		en->exit_link =
 			bpf_program__attach(en->skel->progs.bl_enf_sysexit);
 		if (!en->exit_link) {
@@ -251,11 +269,12 @@ static int commit(struct enforcer *en, struct policy **pols, int n, char *err,
 				 strerror(-ret));
 			goto out;
 		}
-	} else if (!n && en->exit_link) {
+	} else if (!image_has_immutable(&next) && en->exit_link) {
 		bpf_link__destroy(en->exit_link);
 		en->exit_link = NULL;
 	}
 	enf_leases__sync(en->leases, &next);
+	enf_pins__sync(en->pins, &next, true);
 	/* after the maps: a refused write-open is already caught on sys_exit */
 	enf_imm__sync(en->imm, &next);
 	watch_dirs(en, &next);
@@ -518,7 +537,7 @@ int enforcer__settle_eperm(struct enforcer *en, struct enf_event *ev)
 static bool immutable_acted(const struct enforcer *en,
 			    const struct enf_event *ev)
 {
-	if (ev->where == ENF_AT_EPERM)
+	if (ev->where == ENF_AT_EPERM || ev->where == ENF_AT_EPERM_NAME)
 		return true;
 	if (ev->ino)
 		return enf_imm__held(en->imm, ev->dev, ev->ino);

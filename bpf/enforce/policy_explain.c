@@ -93,11 +93,13 @@ static void explain_file(FILE *f, const struct enf_call *ec, bool monitor)
 				"useradd), unlink, link, truncate and write-opens "
 				"fail with EPERM before anything changes. The "
 				"caller is still killed: at sys_enter (rename, "
-				"link, unlink, truncate by name), or, for a "
-				"refused write-open by any name, stopped at "
-				"sys_exit and killed once its name resolves to a "
-				"protected inode (mechanism "
-				"\"immutable+sigkill\")\n"
+				"link, unlink, truncate by name); a refused "
+				"write-open at sys_exit, in the kernel when the "
+				"name it used is a protected one (absolute, or one "
+				"component under its directory), else (a hardlink, "
+				"a symlink, ../) stopped there and killed by the "
+				"engine once the name resolves to a protected "
+				"inode (mechanism \"immutable+sigkill\")\n"
 				"      every sandbox's own copy of each path "
 				"(/proc/<init pid>/root/...) is protected too, "
 				"and sandboxes started later are picked up\n");
@@ -125,10 +127,12 @@ static void explain_file(FILE *f, const struct enf_call *ec, bool monitor)
 		"until it closes and the lease is re-armed (20 ms polls)\n"
 		"      - monitor mode sets no flag: renames onto a protected "
 		"name, chmod and chown land (and are posted)\n"
-		"      - a write-open refused by the flag is killed by the "
-		"engine (user space) while the process is stopped: if the "
-		"engine dies or its ring buffer is full at that moment, "
-		"the process stays stopped (the bytes are kept)\n");
+		"      - a write-open refused by the flag through another "
+		"name than the protected one (a hardlink, a symlink, "
+		"../) is killed by the engine (user space) while the "
+		"process is stopped: if the engine dies or its ring "
+		"buffer is full at that moment, the process stays "
+		"stopped (the bytes are kept)\n");
 }
 
 static void explain_connect(FILE *f, const struct pol_hook *h)

@@ -7,12 +7,16 @@
  *   floor     an empty tp_btf/sys_enter program (enforce_floor.bpf.c)
  *   rules10   the enforcer with a sys_write policy naming 10 files
  *   rules10k  the same with 10,000 files (O(1): must equal rules10)
+ *   tp-write  an empty program on tracepoint/syscalls/sys_enter_write (the
+ *             per-syscall alternative to the raw hook)
  *   strace    strace -f on the writer
  *   auditd    kernel audit enabled with `-w FILE -p wa` on one file
  * then a realistic open/read/close mix with bpflab off and on (the full
- * protect-passwd mechanism: fd, path and lease hooks on 10 files).
+ * protect-passwd mechanism: fd, path and lease hooks on 10 files), and
+ * nginx + wrk on loopback, off / empty hook / bpflab (bench_enforce_web.c).
  * Medians of --reps runs; results in RESULTS (or ./results) as JSON and CSV.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -30,6 +34,7 @@
 #include "enforce/enforcer.h"
 #include "enforce/policy.h"
 #include "lab/bench/bench.h"
+#include "lab/bench/bench_enforce_web.h"
 #include "skel/enforce_floor.skel.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -40,6 +45,7 @@ struct bopts {
 	long iters;
 	int reps;
 	const char *out_dir;
+	int web_secs; /* per nginx + wrk run; 0: skip it */
 	char dir[64]; /* temp dir with the protected files */
 };
 
@@ -258,8 +264,42 @@ struct row {
 	double ns;
 };
 
+/* nginx + wrk, per setup: medians of req/s and of req per CPU-second. */
+struct web_rows {
+	bool ran;
+	double rps[3], per_cpu[3]; /* off, floor, bpflab */
+};
+
+static const char *const web_setup[3] = { "off", "empty hook", "bpflab" };
+
+static void report_web(const struct web_rows *wr, FILE *j)
+{
+	if (!wr->ran) {
+		printf("\nnginx + wrk: not run (no nginx or wrk, or --web-secs 0)\n");
+		if (j)
+			fprintf(j, ",\"nginx_wrk\":null");
+		return;
+	}
+	printf("\nnginx + wrk (keep-alive, 16 connections, 4 KiB page, loopback):\n"
+	       "%-11s %12s %8s %16s %8s\n",
+	       "setup", "req/s", "lost", "req/CPU-second", "lost");
+	for (int i = 0; i < 3; i++)
+		printf("%-11s %12.0f %7.2f%% %16.0f %7.2f%%\n", web_setup[i],
+		       wr->rps[i], (wr->rps[0] - wr->rps[i]) * 100 / wr->rps[0],
+		       wr->per_cpu[i],
+		       (wr->per_cpu[0] - wr->per_cpu[i]) * 100 /
+			       wr->per_cpu[0]);
+	if (j)
+		fprintf(j,
+			",\"nginx_wrk\":{\"rps\":{\"off\":%.0f,\"floor\":%.0f,"
+			"\"on\":%.0f},\"per_cpu\":{\"off\":%.0f,\"floor\":%.0f,"
+			"\"on\":%.0f}}",
+			wr->rps[0], wr->rps[1], wr->rps[2], wr->per_cpu[0],
+			wr->per_cpu[1], wr->per_cpu[2]);
+}
+
 static void report(struct bopts *o, struct row *rows, int n, double floor,
-		   double none, double mix_off, double mix_floor, double mix_on)
+		   double none, const double mix[3], const struct web_rows *wr)
 {
 	char path[512];
 	FILE *j, *c;
@@ -298,14 +338,17 @@ static void report(struct bopts *o, struct row *rows, int n, double floor,
 	}
 	printf("\nopen+read+close (ops per CPU-second): %.0f off, %.0f empty hook "
 	       "(%.2f%% lost), %.0f bpflab (%.2f%% lost)\n",
-	       mix_off, mix_floor, (mix_off - mix_floor) * 100 / mix_off,
-	       mix_on, (mix_off - mix_on) * 100 / mix_off);
-	if (j) {
+	       mix[0], mix[1], (mix[0] - mix[1]) * 100 / mix[0], mix[2],
+	       (mix[0] - mix[2]) * 100 / mix[0]);
+	if (j)
 		fprintf(j,
 			"],\"open_read_close\":{\"off\":%.0f,\"floor\":%.0f,"
-			"\"on\":%.0f,\"lost_pct\":%.3f}}\n",
-			mix_off, mix_floor, mix_on,
-			(mix_off - mix_on) * 100 / mix_off);
+			"\"on\":%.0f,\"lost_pct\":%.3f}",
+			mix[0], mix[1], mix[2],
+			(mix[0] - mix[2]) * 100 / mix[0]);
+	report_web(wr, j);
+	if (j) {
+		fprintf(j, "}\n");
 		fclose(j);
 	}
 	if (c)
@@ -329,6 +372,7 @@ enum {
 	C_MIX_OFF,
 	C_MIX_FLOOR,
 	C_MIX_ON,
+	C_TPW,
 	C_MAX
 };
 
@@ -399,6 +443,10 @@ static int one_round(struct bopts *o, struct enforce_floor_bpf *fl,
 	v[C_FLOOR][r] = in_child(write_loop, o->iters, false);
 	v[C_MIX_FLOOR][r] = in_child(mix_loop, o->iters / 10, false);
 	bpf_link__destroy(link);
+	/* needs tracefs (perf event ids): without it the row says n/a */
+	link = bpf_program__attach(fl->progs.bl_bench_tpw);
+	v[C_TPW][r] = link ? in_child(write_loop, o->iters, false) : -1;
+	bpf_link__destroy(link);
 	ret = apply(en, o, "bench-write", "sys_write", 10, r == 0);
 	if (!ret)
 		v[C_R10][r] = in_child(write_loop, o->iters, false);
@@ -425,22 +473,131 @@ static int one_round(struct bopts *o, struct enforce_floor_bpf *fl,
 	return ret;
 }
 
+#define WEB_REPS 3
+
+/*
+ * nginx + wrk, off / empty hook / bpflab with the full file mechanism on
+ * 10 files, interleaved like the write rounds. Skipped (wr->ran false)
+ * without nginx or wrk.
+ */
+static int web_rounds(struct bopts *o, struct enforce_floor_bpf *fl,
+		      struct enforcer *en, struct web_rows *wr)
+{
+	double rps[3][WEB_REPS], cpu[3][WEB_REPS];
+	struct web_bench *w = NULL;
+	struct web_result res;
+	char err[256];
+	int ret;
+
+	if (o->web_secs <= 0)
+		return 0;
+	ret = web_bench__start(o->dir, &w);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return ret;
+	printf("nginx + wrk: %d s per run, %d interleaved rounds\n",
+	       o->web_secs, WEB_REPS);
+	web_bench__run(w, 1, &res); /* warm-up */
+	for (int r = 0; r < WEB_REPS && !ret; r++) {
+		struct bpf_link *link;
+
+		ret = web_bench__run(w, o->web_secs, &res);
+		rps[0][r] = res.rps;
+		cpu[0][r] = res.per_cpu;
+		link = bpf_program__attach(fl->progs.bl_bench_floor);
+		if (!ret && !link)
+			ret = -errno;
+		if (!ret)
+			ret = web_bench__run(w, o->web_secs, &res);
+		bpf_link__destroy(link);
+		rps[1][r] = res.rps;
+		cpu[1][r] = res.per_cpu;
+		if (!ret)
+			ret = apply(en, o, "bench-web",
+				    "security_file_permission", 10, false);
+		if (!ret)
+			ret = web_bench__run(w, o->web_secs, &res);
+		rps[2][r] = res.rps;
+		cpu[2][r] = res.per_cpu;
+		enforcer__delete(en, "bench-web", err, sizeof(err));
+	}
+	web_bench__stop(w);
+	if (ret)
+		return ret;
+	for (int i = 0; i < 3; i++) {
+		wr->rps[i] = median(rps[i], WEB_REPS);
+		wr->per_cpu[i] = median(cpu[i], WEB_REPS);
+	}
+	wr->ran = true;
+	return 0;
+}
+
+/*
+ * Bench directories whose bench was killed before its cleanup (its owner
+ * pid is gone): remove them. Each run writes its pid there first.
+ */
+static void sweep_stale_dirs(void)
+{
+	char path[300];
+	struct dirent *de;
+	DIR *d = opendir("/tmp");
+
+	while (d && (de = readdir(d))) {
+		FILE *f;
+		int pid = 0;
+
+		if (strncmp(de->d_name, "bl-enforce-bench.", 17))
+			continue;
+		snprintf(path, sizeof(path), "/tmp/%s/owner", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue; /* not ours to judge: an older version's */
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+		if (pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		/* a bench killed mid-policy may have left its flags */
+		sh("chattr -i /tmp/%s/f0000* >/dev/null 2>&1; true",
+		   de->d_name);
+		sh("rm -rf /tmp/%s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int run_all(struct bopts *o)
 {
-	struct row rows[6] = { { "none", -1 },	  { "floor", -1 },
-			       { "rules10", -1 }, { "rules10k", -1 },
-			       { "strace", -1 },  { "auditd", -1 } };
+	struct row rows[7] = { { "none", -1 },	   { "floor", -1 },
+			       { "rules10", -1 },  { "rules10k", -1 },
+			       { "tp-write", -1 }, { "strace", -1 },
+			       { "auditd", -1 } };
+	struct web_rows wr = { 0 };
+	double mix[3];
 	static double v[C_MAX][MAX_REPS];
 	struct enforce_floor_bpf *fl = NULL;
 	struct enforcer *en = NULL;
 	char mixfile[128];
-	int err, was_audit = -1;
+	int err = 0, was_audit = -1;
 	bool audit;
 
+	bench_progress(0, o->reps + 2, "setting up (10,000 files, programs)");
+	sweep_stale_dirs();
 	snprintf(o->dir, sizeof(o->dir), "/tmp/bl-enforce-bench.XXXXXX");
 	if (!mkdtemp(o->dir))
 		return -errno;
-	err = make_files(o, 10000);
+	snprintf(mixfile, sizeof(mixfile), "%s/owner", o->dir);
+	{
+		FILE *f = fopen(mixfile, "we");
+
+		if (!f || fprintf(f, "%d\n", (int)getpid()) < 0)
+			err = -EIO;
+		if (f && fclose(f))
+			err = -EIO;
+	}
+	if (!err)
+		err = make_files(o, 10000);
 	if (err)
 		goto out;
 	snprintf(mixfile, sizeof(mixfile), "%s/mix", o->dir);
@@ -471,8 +628,12 @@ static int run_all(struct bopts *o)
 	printf("write(1 byte) to /dev/null, %ld calls; %d interleaved rounds\n",
 	       o->iters, o->reps);
 	in_child(write_loop, o->iters / 10, false); /* warm-up */
-	for (int r = 0; r < o->reps && !err; r++)
+	for (int r = 0; r < o->reps && !err; r++) {
+		/* the rounds, then strace's runs and nginx + wrk: two steps more */
+		bench_progress(r, o->reps + 2, "interleaved round");
 		err = one_round(o, fl, en, audit, v, r);
+	}
+	bench_progress(o->reps, o->reps + 2, "strace");
 	if (audit && !was_audit)
 		sh("auditctl -e 0 >/dev/null%s", "");
 	if (err)
@@ -481,18 +642,25 @@ static int run_all(struct bopts *o)
 		for (int r = 0; r < 3; r++)
 			v[C_STRACE][r] =
 				in_child(write_loop, o->iters / 50, true);
-		rows[4].ns = median(v[C_STRACE], 3);
+		rows[5].ns = median(v[C_STRACE], 3);
 	}
+	bench_progress(o->reps + 1, o->reps + 2, "nginx + wrk");
 	rows[0].ns = median(v[C_NONE], o->reps);
 	rows[1].ns = median(v[C_FLOOR], o->reps);
 	rows[2].ns = median(v[C_R10], o->reps);
 	rows[3].ns = median(v[C_R10K], o->reps);
+	rows[4].ns = median(v[C_TPW], o->reps);
 	if (audit)
-		rows[5].ns = median(v[C_AUDIT], o->reps);
-	report(o, rows, 6, rows[1].ns, rows[0].ns,
-	       median(v[C_MIX_OFF], o->reps), median(v[C_MIX_FLOOR], o->reps),
-	       median(v[C_MIX_ON], o->reps));
+		rows[6].ns = median(v[C_AUDIT], o->reps);
+	mix[0] = median(v[C_MIX_OFF], o->reps);
+	mix[1] = median(v[C_MIX_FLOOR], o->reps);
+	mix[2] = median(v[C_MIX_ON], o->reps);
+	err = web_rounds(o, fl, en, &wr);
+	if (err)
+		goto out;
+	report(o, rows, 7, rows[1].ns, rows[0].ns, mix, &wr);
 	kernel_costs(o, fl, en);
+	bench_progress(o->reps + 2, o->reps + 2, "done");
 out:
 	enforce_floor_bpf__destroy(fl);
 	enforcer__close(en);
@@ -507,11 +675,13 @@ static int bench_enforce(int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "child", required_argument, NULL, 'c' },
+		{ "web-secs", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct bopts o = { .iters = 1000000,
 			   .reps = 7,
+			   .web_secs = 5,
 			   .out_dir = getenv("RESULTS") ? getenv("RESULTS") :
 							  "results" };
 	int c;
@@ -526,6 +696,9 @@ static int bench_enforce(int argc, char **argv)
 			break;
 		case 'o':
 			o.out_dir = optarg;
+			break;
+		case 'w':
+			o.web_secs = atoi(optarg);
 			break;
 		case 'c': {
 			/*
@@ -564,13 +737,18 @@ BENCH_KIND(
 	.summary =
 		"syscall cost of enforcement: floor, 10 vs 10,000 rules, strace, auditd",
 	.usage =
-		"Usage: bpflab bench enforce [--iters N] [--reps R] [--out DIR]\n"
+		"Usage: bpflab bench enforce [--iters N] [--reps R] [--web-secs S]\n"
+		"                            [--out DIR]\n"
 		"\n"
 		"Time write(1 byte) to /dev/null with no hook, an empty tp_btf/sys_enter\n"
-		"program (the floor), bpflab with 10 and 10,000 protected files,\n"
-		"strace -f and audit `-w FILE -p wa`; then open+read+close ops/s with\n"
-		"bpflab off and on. Medians of R runs (default 7) of N calls (default\n"
-		"1,000,000; strace runs N/50). Writes bench-enforce.json and .csv to\n"
-		"--out (default $RESULTS or ./results). Keep kernel.bpf_stats_enabled\n"
-		"off. Audit is enabled only while measured, then restored.\n",
+		"program (the floor), bpflab with 10 and 10,000 protected files, an\n"
+		"empty tracepoint/syscalls/sys_enter_write program (tp-write), strace -f\n"
+		"and audit `-w FILE -p wa`; then open+read+close ops/s with bpflab off\n"
+		"and on; then nginx + wrk on loopback (keep-alive, 16 connections, a\n"
+		"4 KiB page) off, under the empty hook and under bpflab, 3 interleaved\n"
+		"rounds of S seconds each (default 5; 0 skips it; skipped without nginx\n"
+		"or wrk). Medians of R runs (default 7) of N calls (default 1,000,000;\n"
+		"strace runs N/50). Writes bench-enforce.json and .csv to --out\n"
+		"(default $RESULTS or ./results). Keep kernel.bpf_stats_enabled off.\n"
+		"Audit is enabled only while measured, then restored.\n",
 	.run = bench_enforce);

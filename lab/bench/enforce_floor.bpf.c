@@ -15,3 +15,14 @@ int BPF_PROG(bl_bench_floor, struct pt_regs *regs, long id)
 {
 	return 0;
 }
+
+/*
+ * The per-syscall alternative: an empty program on one syscall's own
+ * tracepoint. Only write() runs it; every other syscall still takes the
+ * traced slow path and a bitmap test (perf_syscall_enter).
+ */
+SEC("tracepoint/syscalls/sys_enter_write")
+int bl_bench_tpw(void *ctx)
+{
+	return 0;
+}

@@ -119,7 +119,7 @@ echo "kill events: $kills, post events: $posts"
 # Every attack dies by SIGKILL and leaves every byte: rename, unlink, link,
 # truncate and write-opens are refused by the immutable flag (enforce mode
 # sets it) before they act, the kill comes from sys_enter, the lease or
-# sys_exit.
+# sys_exit (user space only for the hardlink and symlink names).
 if [ "$MODE" = enforce ]; then
 	for a in "${!status[@]}"; do
 		[ "${status[$a]}" -eq 137 ] || fail "attack $a was not killed (exit ${status[$a]})"
@@ -129,6 +129,17 @@ if [ "$MODE" = enforce ]; then
 		fail "protected bytes changed: $(diff <(echo "$before") <(echo "$after"))"
 	grep -q '"mechanism":"immutable+sigkill"' "$dir/events.json" ||
 		fail "no event says the immutable flag acted"
+	# A write-open the flag refused is killed in the kernel when the name is
+	# a protected one as written; user space decides only for other names
+	# (the hardlink, the symlink, useradd's "$dir//etc/passwd"), which the
+	# kernel program cannot resolve.
+	grep -q 'of a protected name; killed in the kernel' "$dir/events.json" ||
+		fail "no refused write-open was killed in the kernel"
+	by_user=$(grep 'the name resolved to a protected inode' "$dir/events.json" |
+		grep -o '"file_arg":{"path":"[^"]*"' | cut -d'"' -f6 |
+		grep -x -e "$etc/passwd" -e "$etc/shadow" -e "$etc/group" -e "$etc/gshadow" \
+			-e passwd -e shadow -e group -e gshadow)
+	[ -z "$by_user" ] || fail "user space, not the kernel, killed write-opens of: $by_user"
 	[ "$kills" -ge "${#status[@]}" ] || fail "only $kills kill events for ${#status[@]} attacks"
 	grep -q '"policy_name":"protect-etc-copy"' "$dir/events.json" || fail "no event names the policy"
 	grep -q '"process_exit".*"signal":"SIGKILL"' "$dir/events.json" || fail "no process_exit with SIGKILL"
