@@ -21,7 +21,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS      := lua5.4 ncursesw yaml-0.1 json-c libbpf libnl-route-3.0
+PKGS      := lua5.4 ncursesw yaml-0.1 json-c libbpf libnl-route-3.0 libvirt
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -59,8 +59,13 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 BIN       := $(BUILD)/bpflab
 
+# The vm sandbox's guest agent (agent/): a static program over libbpf.a with
+# the BPF-LSM skeleton and the wire protocol, nothing else from the tree.
+AGENT_SRCS := $(wildcard agent/*.c) lab/sandbox/vm_wire.c
+AGENT      := $(BUILD)/bpflab-agent
+
 .PHONY: all deps run test test-unit test-all bench fuzz format tidy lint clean install
-all: $(BIN) $(TOOLS)
+all: $(BIN) $(TOOLS) $(AGENT)
 
 $(BUILD)/vmlinux.h:
 	$(call msg,GEN,$@)
@@ -94,6 +99,10 @@ $(BUILD)/tools/%: lab/tools/%.c
 	$(call msg,TOOL,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -std=gnu11 $(WARN) -D_GNU_SOURCE -static $< -o $@
+
+$(AGENT): $(AGENT_SRCS) $(wildcard agent/*.h) lab/sandbox/vm_wire.h bpf/lsm/lsm_abi.h $(BUILD)/skel/lsm.skel.h
+	$(call msg,AGENT,$@)
+	$(Q)$(CC) -O2 -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(BUILD) -I. -Ibpf -static $(AGENT_SRCS) -o $@ -lbpf -lelf -lz -lzstd
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	$(call msg,CC,$@)

@@ -38,14 +38,21 @@ return scenario {
   verify = function(ctx)
     if ctx.mode == "enforce" then
       lab.expect.no_connection(ctx.c2)
-      for _, p in ipairs(ctx.procs) do lab.expect.killed(p) end
+      for _, p in ipairs(ctx.procs) do
+        if ctx.opt.sandbox == "vm" then
+          lab.expect.denied(p, "EPERM") -- the guest's LSM fails connect()
+        else
+          lab.expect.killed(p)
+        end
+      end
     else
       lab.expect.connection(ctx.c2)
       lab.expect.that(ctx.c2:connections() == #implants,
         "the C2 saw every beacon (" .. ctx.c2:connections() .. "/" .. #implants .. ")")
     end
     for _, p in ipairs(ctx.procs) do
-      lab.expect.event { policy = "lab-block-c2", pid = p.pid, timeout = 5 }
+      lab.expect.event { policy = "lab-block-c2", pid = p.pid, timeout = 5,
+                         sandbox = ctx.opt.sandbox == "vm" and ctx.box.name or nil }
     end
   end,
 }

@@ -20,6 +20,7 @@ enum bl_op {
 	BL_OP_L7 = 6, /* an L7 request/response record */
 	BL_OP_LB = 7, /* a load-balancer translation */
 	BL_OP_NETPOL = 8, /* a network-policy verdict (netpol) */
+	BL_OP_VM = 9, /* a vm sandbox's guest agent sent it: rec is its JSON */
 	BL_OP_MAX,
 };
 

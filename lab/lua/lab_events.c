@@ -108,6 +108,12 @@ static int pump(struct lab_events *ev, int ms)
 	return 0;
 }
 
+void lab_events__pump(struct lab_events *ev, int ms)
+{
+	if (ev)
+		pump(ev, ms);
+}
+
 static struct json_object *get_path(struct json_object *o, const char *a,
 				    const char *b)
 {

@@ -21,6 +21,7 @@
 #include <lauxlib.h>
 
 #include "lab/lua/lua_lab.h"
+#include "lab/sandbox/vm.h"
 #include "util/util.h"
 
 #define BOX_MT "bpflab.box"
@@ -106,6 +107,17 @@ static void replace_stale(const char *name)
 		}
 }
 
+/* while a vm guest boots: keep reading events (see vm_set_wait_hook) */
+static void pump_while_booting(void *ctx)
+{
+	struct lab_run *run = ctx;
+
+	if (run->events)
+		lab_events__pump(run->events, 50);
+	else
+		usleep(50000);
+}
+
 /* lab.sandbox{ name=, kind=, privileged=, cgroupns="host", labels={k=v} } */
 int lab_box_new(lua_State *L)
 {
@@ -168,6 +180,9 @@ int lab_box_new(lua_State *L)
 	}
 	lua_pop(L, 1);
 	replace_stale(b->sb.name);
+	/* guests boot side by side; the first request waits for each agent */
+	vm_boot_async(true);
+	vm_set_wait_hook(pump_while_booting, run);
 	err = sandbox_run(&b->sb);
 	if (err)
 		return luaL_error(L, "lab.sandbox: cannot start '%s' (%s): %s",
@@ -344,8 +359,9 @@ static int box_spawn(lua_State *L)
 		rc = -errno;
 	close(pin[1]);
 	pin[1] = -1;
-	rc = wait_capture(pid, inner, pout[0], perr[0], timeout_ms, &out, &err,
-			  &status, &timed_out);
+	/* a vm's inner pid is the guest's: on the host, kill its stand-in */
+	rc = wait_capture(pid, strcmp(sb->kind, "vm") ? inner : pid, pout[0],
+			  perr[0], timeout_ms, &out, &err, &status, &timed_out);
 out:
 	for (int i = 0; i < 2; i++) {
 		if (pout[i] >= 0)
@@ -400,6 +416,8 @@ int lab_box_open_path(const struct sandbox *sb, const char *path)
 	char root[64];
 	int rootfd, fd;
 
+	if (!strcmp(sb->kind, "vm")) /* the guest's file, read by its agent */
+		return vm_open_path(sb, path);
 	snprintf(root, sizeof(root), "/proc/%d/root", sb->init_pid);
 	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)

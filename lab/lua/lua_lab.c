@@ -24,7 +24,9 @@
 
 #include "engine/journal.h"
 #include "lab/lua/lua_lab.h"
+#include "lab/sandbox/vm.h"
 #include "lab/net/net.h"
+#include "lab/trouble/trouble.h"
 #include "lab/lua/lua_rt.h"
 #include "util/jw.h"
 #include "util/util.h"
@@ -222,17 +224,29 @@ static int l_policy_apply(lua_State *L)
 	if (rc)
 		return luaL_error(L, "lab.policy.apply: %s: %s", path,
 				  strerror(-rc));
-	{
+	/*
+	 * vm sandboxes have no cgroup on this host (only their qemu runs here):
+	 * their guests enforce the policy, the host has nothing to apply
+	 */
+	if (strcmp(run->kind, "vm")) {
 		char *argv[] = { "bpflab", "policy", "apply", tmp, NULL };
 
 		rc = run_self(argv, out, sizeof(out));
 	}
+	/* a vm's guest enforces it too: its own kernel, its own hooks */
+	for (int i = 0; !rc && i < run->n_boxes; i++)
+		if (!strcmp(run->boxes[i]->kind, "vm") &&
+		    vm_policy_apply_file(run->boxes[i], tmp))
+			rc = snprintf(out, sizeof(out),
+				      "the guest of %s refused it",
+				      run->boxes[i]->name);
 	unlink(tmp);
 	if (rc)
 		return luaL_error(L, "lab.policy.apply %s (mode %s) failed: %s",
 				  file, mode, out);
-	snprintf(run->policies[run->n_policies++], sizeof(run->policies[0]),
-		 "%s", name);
+	if (strcmp(run->kind, "vm")) /* a guest's policy goes with the guest */
+		snprintf(run->policies[run->n_policies++],
+			 sizeof(run->policies[0]), "%s", name);
 	if (!run->quiet)
 		printf("   policy %s applied (%s)\n", name, mode);
 	lua_pushstring(L, name);
@@ -382,13 +396,27 @@ static int c2_wire(const struct sandbox *sb, struct lab_c2 *c2, int idx)
 	return err;
 }
 
+/* The guest's tap moves into the C2's namespace: one link, host untouched. */
+static int c2_wire_vm(const struct sandbox *sb, struct lab_c2 *c2, int idx)
+{
+	char cidr[80];
+	int err;
+
+	snprintf(c2->ns, sizeof(c2->ns), "bpflab-c2-%d-%d", getpid(), idx);
+	c2->box_ns[0] = 0; /* no veth to delete at unwire */
+	snprintf(cidr, sizeof(cidr), "%s/24", c2->addr);
+	err = net_ns_create(c2->ns);
+	return err ?: vm_net_attach(sb, c2->ns, cidr, "198.18.66.2/24");
+}
+
 static void c2_unwire(struct lab_c2 *c2, int idx)
 {
 	char veth[16];
 
 	snprintf(veth, sizeof(veth), "bl-c2-%d", idx);
 	if (c2->ns[0] && net_ns_exists(c2->ns)) {
-		net_link_delete(c2->box_ns, veth);
+		if (c2->box_ns[0])
+			net_link_delete(c2->box_ns, veth);
 		net_ns_delete(c2->ns);
 	}
 	for (int i = 1; i >= 0; i--)
@@ -492,7 +520,9 @@ static int l_c2(lua_State *L)
 			"lab.c2: %s is not a C2 address (198.18.66.0/24, .2 is the victim's)",
 			c2->addr);
 	run->n_c2++; /* from here on, teardown unwires it */
-	err = c2_wire(sb, c2, run->n_c2 - 1);
+	/* a vm's netns would be the host's (the relay's): wire its tap instead */
+	err = strcmp(sb->kind, "vm") ? c2_wire(sb, c2, run->n_c2 - 1) :
+				       c2_wire_vm(sb, c2, run->n_c2 - 1);
 	if (err)
 		return luaL_error(L, "lab.c2: wiring %s to %s: %s", c2->addr,
 				  sb->name, strerror(-err));
@@ -808,13 +838,50 @@ static int l_expect_connection(lua_State *L)
 	return expect_conn(L, false);
 }
 
-/* lab.expect.that(ok, what): a check the script computes itself */
+/* A Lua table of strings, numbers, booleans and such tables as JSON. */
+static void table_json(lua_State *L, int idx, struct jw *w, int depth)
+{
+	idx = lua_absindex(L, idx);
+	jw_obj_begin(w);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		/* string keys only: tostring on a number key confuses lua_next */
+		if (lua_type(L, -2) == LUA_TSTRING) {
+			jw_key(w, lua_tostring(L, -2));
+			if (lua_isinteger(L, -1))
+				jw_int(w, lua_tointeger(L, -1));
+			else if (lua_type(L, -1) == LUA_TNUMBER)
+				jw_double(w, lua_tonumber(L, -1));
+			else if (lua_isboolean(L, -1))
+				jw_bool(w, lua_toboolean(L, -1));
+			else if (lua_istable(L, -1) && depth < 4)
+				table_json(L, -1, w, depth + 1);
+			else if (lua_type(L, -1) == LUA_TSTRING)
+				jw_string(w, lua_tostring(L, -1));
+			else
+				jw_null(w);
+		}
+		lua_pop(L, 1);
+	}
+	jw_obj_end(w);
+}
+
+/*
+ * lab.expect.that(ok, what [, evidence]): a check the script computes
+ * itself; evidence (a table: measurements) goes into the report as JSON.
+ */
 static int l_expect_that(lua_State *L)
 {
 	struct lab_run *run = lab_run_of(L);
 	bool ok = lua_toboolean(L, 1);
+	const char *what = luaL_checkstring(L, 2);
+	struct jw w;
 
-	lab_check(run, ok, NULL, "%s", luaL_checkstring(L, 2));
+	jw_init(&w);
+	if (lua_istable(L, 3))
+		table_json(L, 3, &w, 0);
+	lab_check(run, ok, lua_istable(L, 3) ? jw_str(&w) : NULL, "%s", what);
+	jw_free(&w);
 	lua_pushboolean(L, ok);
 	return 1;
 }
@@ -825,6 +892,9 @@ int lab_run__teardown(struct lab_run *run)
 {
 	int failed = 0;
 
+	/* the run's vm hooks point at it: not past its end */
+	vm_set_wait_hook(NULL, NULL);
+	vm_boot_async(false);
 	for (int i = run->n_policies - 1; i >= 0; i--)
 		failed += !!policy_delete(run->policies[i]);
 	run->n_policies = 0;
@@ -835,6 +905,7 @@ int lab_run__teardown(struct lab_run *run)
 	run->n_c2 = 0;
 	while (run->n_boxes > 0)
 		failed += !!lab_box_remove(run->boxes[--run->n_boxes]);
+	lab_trouble__teardown();
 	return failed;
 }
 
@@ -872,6 +943,7 @@ void lab_open(lua_State *L, struct lab_run *run)
 	lua_setfield(L, LUA_REGISTRYINDEX, RUN_KEY);
 	lab_box_open(L);
 	luaL_newlib(L, lab);
+	lab_trouble_open(L);
 	luaL_newlib(L, policy);
 	lua_setfield(L, -2, "policy");
 	luaL_newlib(L, expect);

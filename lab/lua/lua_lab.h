@@ -102,6 +102,8 @@ int lab_box_open_path(const struct sandbox *sb, const char *path);
 /* engine events (lab_events.c) */
 int lab_events__open(struct lab_events **out);
 void lab_events__close(struct lab_events *ev);
+/* Read what the engine sent, waiting up to ms (keeps the stream flowing). */
+void lab_events__pump(struct lab_events *ev, int ms);
 /*
  * Wait up to timeout_ms for an event matching the Lua filter table at
  * filter_idx; pushes it as a table (or nil). Events already seen are kept,

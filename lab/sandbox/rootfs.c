@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The base root file system every ns sandbox overlays: busybox-static plus
- * one symlink per applet and a minimal /etc. Built once into a temporary
+ * one symlink per applet, bash-static, the host's useradd with its libraries
+ * and a minimal /etc. Built once into a temporary
  * directory and renamed into place, so a half-built base is never used and
  * two builders racing both end up with a whole one.
  */
@@ -22,6 +23,7 @@
 #define BUSYBOX_BIN "/bin/busybox"
 /* bash for the attacks busybox sh cannot do (/dev/tcp reverse shells) */
 #define BASH_STATIC_BIN "/bin/bash-static"
+#define USERADD_BIN "/usr/sbin/useradd"
 
 static const char *const base_dirs[] = {
 	"bin",	"sbin", "usr", "usr/bin", "usr/sbin", "etc",	 "root", "tmp",
@@ -76,6 +78,46 @@ out:
 		fclose(in);
 	if (!err && chmod(dst, mode))
 		err = -errno;
+	return err;
+}
+
+/*
+ * A dynamically linked host binary with the libraries ldd names, at the same
+ * paths: useradd (shadow's, the one the passwd-write scenario needs) has no
+ * static build in Debian. Absent binaries are fine: scenarios check.
+ */
+static int add_dynamic_binary(const char *root, const char *bin)
+{
+	char cmd[PATH_MAX + 16], line[512], lib[PATH_MAX], dst[PATH_MAX];
+	int err = 0;
+	FILE *f;
+
+	if (access(bin, X_OK))
+		return 0;
+	snprintf(dst, sizeof(dst), "%s%s", root, bin);
+	err = copy_file(bin, dst, 0755);
+	if (err)
+		return err;
+	snprintf(cmd, sizeof(cmd), "ldd %s", bin);
+	f = popen(cmd, "re");
+	if (!f)
+		return -errno;
+	while (!err && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/'), *slash;
+
+		/* "libc.so.6 => /lib/.../libc.so.6 (0x...)", "/lib64/ld-... (0x...)" */
+		if (!p || sscanf(p, "%4095s", lib) != 1)
+			continue;
+		snprintf(dst, sizeof(dst), "%s%s", root, lib);
+		slash = strrchr(dst, '/');
+		*slash = '\0';
+		err = mkdir_p(dst, 0755);
+		*slash = '/';
+		if (!err)
+			err = copy_file(lib, dst, 0755);
+	}
+	if (pclose(f) && !err)
+		err = -EIO;
 	return err;
 }
 
@@ -149,6 +191,9 @@ static int build_base(const char *tmp)
 	snprintf(path, sizeof(path), "%s/bin/bash", tmp);
 	unlink(path); /* busybox may offer a "bash" applet: the real one wins */
 	err = copy_file(BASH_STATIC_BIN, path, 0755);
+	if (err)
+		return err;
+	err = add_dynamic_binary(tmp, USERADD_BIN);
 	if (err)
 		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(base_files); i++) {

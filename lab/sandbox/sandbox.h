@@ -20,7 +20,7 @@
 #define SANDBOX_MAX_LABELS 16
 #define SANDBOX_MAX_JOURNAL 8
 /* versioned: a cache built by an older bpflab is not reused */
-#define SANDBOX_ROOTFS_BASE "/var/lib/bpflab/rootfs/base-2"
+#define SANDBOX_ROOTFS_BASE "/var/lib/bpflab/rootfs/base-3"
 
 struct sandbox_label {
 	char key[64];
@@ -68,6 +68,7 @@ struct sandbox_ops {
 extern const struct sandbox_ops sandbox_ns_ops;
 extern const struct sandbox_ops sandbox_runc_ops;
 extern const struct sandbox_ops sandbox_containerd_ops;
+extern const struct sandbox_ops sandbox_vm_ops;
 
 const struct sandbox_ops *sandbox_ops_find(const char *kind);
 /* "ns, runc, ..." for error messages */

@@ -19,7 +19,7 @@ expect_refusal() { # want_rc message_regex args...
 
 expect_refusal 2 "bad name" run 'Bad_Name!'
 expect_refusal 2 "bad name" run "$(printf 'x%.0s' {1..40})"
-expect_refusal 2 "unknown kind 'vm'" run --kind vm "$name"
+expect_refusal 2 "unknown kind 'kvm'" run --kind kvm "$name"
 expect_refusal 2 "unknown kind 'bogus'" run --kind bogus "$name"
 expect_refusal 2 "bad label" run --label novalue "$name"
 expect_refusal 2 "bad label" run --label bpflab.name=x "$name"

@@ -57,8 +57,8 @@ expect_error "$(script dofile 'return scenario { name = "dof", run = function() 
 	"attempt to call a nil value (global 'dofile')"
 expect_error "$(script memory 'return scenario { name = "mem", run = function() local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 4096) .. i end end }')" \
 	"not enough memory"
-expect_error "$(script kind 'return scenario { name = "kind", run = function() lab.sandbox { name = "t-kind", kind = "vm" } end }')" \
-	"unknown sandbox kind 'vm'"
+expect_error "$(script kind 'return scenario { name = "kind", run = function() lab.sandbox { name = "t-kind", kind = "kvm" } end }')" \
+	"unknown sandbox kind 'kvm'"
 expect_error "$(script norun 'return scenario { name = "norun" }')" "'run' (a function) is missing"
 expect_error "$(script notable 'return 42')" "must return scenario"
 expect_error "$(script nocheck 'return scenario { name = "nocheck", run = function() end }')" "checked nothing"

@@ -126,7 +126,8 @@ static void unknown_kinds_are_refused_by_name(void **state)
 	assert_non_null(sandbox_ops_find("ns"));
 	assert_non_null(sandbox_ops_find("runc"));
 	assert_non_null(sandbox_ops_find("containerd"));
-	assert_null(sandbox_ops_find("vm"));
+	assert_non_null(sandbox_ops_find("vm"));
+	assert_null(sandbox_ops_find("kvm"));
 	assert_null(sandbox_ops_find(""));
 	assert_non_null(strstr(sandbox_kinds(), "containerd"));
 }

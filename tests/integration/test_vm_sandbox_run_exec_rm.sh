@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# A vm sandbox by hand: `sandbox run --kind vm` boots a libvirt QEMU (TCG)
+# domain with Debian's kernel and says when its agent is ready (the boot
+# time is printed); `sandbox list` shows it; `sandbox exec` runs commands in
+# the guest's own kernel with their stdout, stderr, exit status and signal;
+# `sandbox rm` removes the domain, its qemu and tap, the relay and the libvirtd
+# bpflab started. Then a guest that cannot boot (an agent that is not a
+# static program) fails `sandbox run` with a clear error within the 60 s
+# boot limit, and leaves nothing behind either.
+# long
+# timeout: 300
+source "$(dirname "$0")/../lib.sh"
+need_root
+# ---- the vm tests' common part (own run dir, engine, leftovers) ----
+export BPFLAB_RUN_DIR=/run/bpflab-vmtest-$$
+export BPFLAB_SCENARIOS=$TOP/scenarios
+ENGINE_LOG=$(mktemp /tmp/bpflab-vm-engine.XXXXXX)
+
+vm_cleanup() {
+	stop_engine
+	"$BPFLAB" down >/dev/null 2>&1
+	rm -f "$ENGINE_LOG"
+}
+trap vm_cleanup EXIT
+
+vm_prereqs() {
+	need_cmd qemu-system-x86_64
+	[ -x /usr/sbin/libvirtd ] || skip "libvirt-daemon is not installed"
+	[ -x "$(dirname "$BPFLAB")/bpflab-agent" ] || fail "the guest agent was not built"
+}
+
+vm_start_engine() {
+	start_engine --modules proc,vm
+	"$BPFLAB" status 2>/dev/null | grep -q '^vm ' || fail "the engine has no vm module"
+}
+
+# No qemu of ours, no libvirtd we started, no relay, no state or scratch dir.
+vm_nothing_left() {
+	local left=""
+	# ours only: other run dirs (other tests, other engineers) may boot guests now
+	left+=$(pgrep -af "qemu-system.*$BPFLAB_RUN_DIR/" | grep -v pgrep)
+	for pid in $(pgrep -x libvirtd); do
+		grep -qs "$BPFLAB_RUN_DIR/vm/libvirtd" "/proc/$pid/mountinfo" &&
+			left+="libvirtd $pid "
+	done
+	left+=$(ls -A "$BPFLAB_RUN_DIR/vm" 2>/dev/null | sed 's/^/vm dir /')
+	left+=$(ls -A "$BPFLAB_RUN_DIR/sandboxes" 2>/dev/null | sed 's/^/state /')
+	[ -z "$left" ] || fail "left behind: $left"
+}
+# ----
+vm_prereqs
+name=bl-vmtest-$$
+
+t0=$SECONDS
+out=$("$BPFLAB" sandbox run --kind vm "$name" 2>&1) || fail "sandbox run: $out"
+assert_contains "$out" "agent ready after"
+echo "boot: $(grep -o 'agent ready after.*' <<<"$out") (wall $((SECONDS - t0)) s)"
+list=$("$BPFLAB" sandbox list)
+assert_contains "$list" "$name .*vm .*running"
+uname_r=$("$BPFLAB" sandbox exec "$name" -- uname -r) || fail "exec uname"
+[ "$uname_r" != "$(uname -r)" ] || fail "the guest runs the host's kernel?"
+assert_contains "$uname_r" "amd64"
+out=$("$BPFLAB" sandbox exec "$name" -- sh -c 'echo out; echo err >&2; exit 7' 2>/tmp/vm-err.$$)
+rc=$?
+assert_eq "$rc" 7 "exit status from the guest"
+assert_eq "$out" "out" "stdout from the guest"
+assert_eq "$(cat /tmp/vm-err.$$)" "err" "stderr from the guest"
+rm -f /tmp/vm-err.$$
+"$BPFLAB" sandbox exec "$name" -- sh -c 'kill -9 $$'
+assert_eq "$?" 137 "a SIGKILL in the guest shows as 128+9"
+pgrep -f "guest=bpflab-$name," >/dev/null || fail "no qemu for $name"
+# its tap, named as vm_tap_name() does: FNV-1a of "<run dir>/<name>"
+tap=$(python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode(): h = ((h ^ c) * 16777619) % 2**32
+print("bl-vt-%08x" % h)' "$BPFLAB_RUN_DIR/$name")
+ip link show "$tap" >/dev/null 2>&1 || fail "no tap $tap for the guest"
+"$BPFLAB" sandbox rm "$name" || fail "sandbox rm"
+! ip link show "$tap" >/dev/null 2>&1 || fail "the tap $tap is left"
+vm_nothing_left
+
+# a guest whose agent cannot run: the kernel panics, the domain stops
+bad=$(mktemp /tmp/bpflab-bad-agent.XXXXXX)
+printf '#!/bin/nonexistent\n' >"$bad"
+chmod +x "$bad"
+t0=$SECONDS
+out=$(BPFLAB_AGENT=$bad "$BPFLAB" sandbox run --kind vm "$name" 2>&1) && fail "a guest without an agent started: $out"
+rm -f "$bad"
+[ $((SECONDS - t0)) -le 75 ] || fail "the error took $((SECONDS - t0)) s"
+assert_contains "$out" "vm $name: the guest"
+assert_contains "$out" "Kernel panic"
+echo "boot failure reported after $((SECONDS - t0)) s: $(grep -m1 error <<<"$out")"
+vm_nothing_left
