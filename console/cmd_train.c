@@ -21,6 +21,7 @@
 #include "engine/journal.h"
 #include "lab/sandbox/sandbox.h"
 #include "lab/scenario/scenario.h"
+#include "lab/trouble/train.h"
 #include "util/jw.h"
 #include "util/paths.h"
 #include "util/util.h"
@@ -79,18 +80,28 @@ static int run_train(int argc, char **argv)
 		{ "sandbox", required_argument, NULL, 's' },
 		{ "no-edit", no_argument, NULL, 'n' },
 		{ "policy", required_argument, NULL, 'p' },
+		{ "answer", required_argument, NULL, 'a' },
 		{},
 	};
 	struct scenario_opts so = { .kind = "ns" };
 	char script[PATH_MAX], dir[PATH_MAX], starter[PATH_MAX + 64];
 	char hint[PATH_MAX + 64], work[PATH_MAX], text[4096];
-	const char *policy = NULL;
+	char key[PATH_MAX + 96];
+	const char *policy = NULL, *answer = NULL;
 	bool no_edit = false;
 	enum scenario_verdict v;
 	int c, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:np:", opts, NULL)) != -1) {
+	/* verifier-safety is not a scenario: `bpflab verifier train` grades it */
+	if (argc > 1 && !strcmp(argv[1], "verifier-safety")) {
+		const struct cli_command *vf = cli_find("verifier");
+
+		argv[0] = "verifier";
+		argv[1] = "train";
+		return vf ? vf->run(argc, argv) : EXIT_USAGE;
+	}
+	optind = 0; /* re-initialise: options may follow NAME */
+	while ((c = getopt_long(argc, argv, "s:np:a:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			so.kind = optarg;
@@ -100,6 +111,9 @@ static int run_train(int argc, char **argv)
 			break;
 		case 'p':
 			policy = optarg;
+			break;
+		case 'a':
+			answer = optarg;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -120,6 +134,13 @@ static int run_train(int argc, char **argv)
 	snprintf(starter, sizeof(starter), "%s/training/%s.yaml", dirname(dir),
 		 argv[optind]);
 	snprintf(hint, sizeof(hint), "%s/training/%s.hint", dir, argv[optind]);
+	/* "network or app?" exercises are graded by an answer, not a policy */
+	snprintf(key, sizeof(key), "%s/policies/%s.answer", dir, argv[optind]);
+	if (!access(key, R_OK)) {
+		journal_set_scope("lab");
+		signal(SIGINT, on_sigint);
+		return trouble_train(argv[optind], script, key, answer, &so);
+	}
 	if (access(starter, R_OK)) {
 		fprintf(stderr, "bpflab train: '%s' has no exercise (%s)\n",
 			argv[optind], starter);
@@ -180,6 +201,7 @@ CLI_COMMAND(
 	.summary = "a scenario as an exercise: fix the policy, get graded",
 	.usage =
 		"Usage: bpflab train NAME [--sandbox KIND] [--policy FILE] [--no-edit]\n"
+		"                   [--answer LAYER:OBJECT]\n"
 		"\n"
 		"Turns scenario NAME into an exercise in three steps:\n"
 		"  1. the attack runs with the reference policy in monitor mode: it\n"
@@ -191,10 +213,18 @@ CLI_COMMAND(
 		"Your copy is kept in $BPFLAB_RUN_DIR/train/NAME.yaml between attempts.\n"
 		"Exercises: passwd-write, c2-connect, container-escape.\n"
 		"\n"
+		"Troubleshooting (\"network or app?\"): trouble-netpol, trouble-app,\n"
+		"trouble-mysql, trouble-backend stage a fault on the lab and show the\n"
+		"evidence; you then answer which layer failed (network, app, database,\n"
+		"lb) and which object (policy, service, backend, query) as LAYER:OBJECT,\n"
+		"at the prompt or with --answer; a wrong answer gets a hint.\n"
+		"verifier-safety: the same as `bpflab verifier train` (its options).\n"
+		"\n"
 		"Options:\n"
 		"  -s, --sandbox KIND  sandbox kind for the attack (default ns)\n"
 		"  -p, --policy FILE   grade FILE (copied from the starter if missing)\n"
 		"  -n, --no-edit       do not open an editor: grade the file as it is\n"
+		"  -a, --answer L:OBJ  troubleshooting: grade this answer, do not ask\n"
 		"\n"
 		"Exit status: 0 PASSED, 1 not yet, 2 usage, 3 the lab broke.\n",
 	.run = run_train, .needs_root = true, .order = 63);
