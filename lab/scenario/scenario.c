@@ -210,7 +210,8 @@ int scenario_list(struct scenario_info **out, int *count)
 }
 
 /* requires = { "enforce", ... }: modules a running engine must have loaded. */
-static int check_requires(lua_State *L, int sc, char *err, size_t errlen)
+static int check_requires(lua_State *L, int sc, const char *kind, char *err,
+			  size_t errlen)
 {
 	struct json_object *reply = NULL, *mods;
 	char *text = NULL;
@@ -231,6 +232,10 @@ static int check_requires(lua_State *L, int sc, char *err, size_t errlen)
 
 		lua_rawgeti(L, -1, i);
 		want = lua_tostring(L, -1) ?: "";
+		/* in a vm the guest's agent enforces; the host's engine only
+		 * needs to take its events */
+		if (!strcmp(kind, "vm") && !strcmp(want, "enforce"))
+			want = "vm";
 		if (json_object_object_get_ex(reply, "modules", &mods))
 			for (size_t j = 0; j < json_object_array_length(mods);
 			     j++) {
@@ -262,12 +267,18 @@ static void write_report(struct jw *w, const struct lab_run *run,
 			 enum scenario_verdict v, const char *error,
 			 uint64_t t0)
 {
+	char started[48];
+
 	jw_obj_begin(w);
 	jw_kstr(w, "scenario", name);
 	jw_kstr(w, "title", title);
 	jw_kstr(w, "mode", run->mode);
 	jw_kstr(w, "sandbox", run->kind);
 	jw_kstr(w, "verdict", scenario_verdict_name(v));
+	/* when the run started, wall clock: reports are kept and read back */
+	format_rfc3339_ns(now_real_ns() - (now_mono_ns() - t0), started,
+			  sizeof(started));
+	jw_kstr(w, "time", started);
 	if (error)
 		jw_kstr(w, "error", error);
 	else {
@@ -344,7 +355,7 @@ scenario_session__start(const char *path, const struct scenario_opts *opts)
 	s->sc = lua_gettop(L);
 	get_string(L, s->sc, "name", s->name, sizeof(s->name));
 	get_string(L, s->sc, "title", s->title, sizeof(s->title));
-	if (check_requires(L, s->sc, s->err, sizeof(s->err)))
+	if (check_requires(L, s->sc, s->run.kind, s->err, sizeof(s->err)))
 		return s;
 	/* subscribe before setup: the kill event may come before we wait for it */
 	if (engine_is_running())
@@ -442,6 +453,7 @@ enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 					       struct jw *w)
 {
 	enum scenario_verdict v = SCENARIO_ERROR;
+	struct jw one;
 
 	/* stopped early by the caller: the script's teardown still runs */
 	if (s->rt && s->phase != PH_DONE && s->phase != PH_TEARDOWN) {
@@ -467,8 +479,12 @@ enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 		snprintf(s->err, sizeof(s->err),
 			 "teardown could not remove everything");
 	}
-	write_report(w, &s->run, s->name, s->title, v,
+	jw_init(&one);
+	write_report(&one, &s->run, s->name, s->title, v,
 		     s->err[0] ? s->err : NULL, s->t0);
+	jw_raw(w, jw_str(&one) ?: "null");
+	scenario_result_save(s->name, jw_str(&one));
+	jw_free(&one);
 	if (!s->run.quiet) {
 		if (v == SCENARIO_ERROR)
 			printf("   error: %s\n", s->err);

@@ -65,4 +65,13 @@ enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 /* From a SIGINT handler: the running script stops, teardown still runs. */
 void scenario_interrupt(void);
 
+/*
+ * Each run's report is kept as scenarios/<UTC time>-<name>-<pid>.json under
+ * $BPFLAB_RESULTS_DIR, else /var/lib/bpflab/results (`bpflab report` reads
+ * them back); the newest 1,000 are kept. Saving is best effort: a failure
+ * is logged, the run stands.
+ */
+const char *scenario_results_dir(void);
+int scenario_result_save(const char *name, const char *report_json);
+
 #endif
