@@ -11,6 +11,7 @@
 #include "console/tui/child_run.h"
 #include "console/tui/tui.h"
 #include "console/tui/tui_loop.h"
+#include "util/util.h"
 
 static void free_run(struct child_run *c)
 {
@@ -19,9 +20,41 @@ static void free_run(struct child_run *c)
 	free(c);
 }
 
+#define PROGRESS_TAG "BPFLAB-PROGRESS "
+
+/* "BPFLAB-PROGRESS 3/7 ebpf, 100 service(s)": true when s was one. */
+static bool progress_line(struct child_run *c, const char *s, size_t n)
+{
+	char line[160], *p, *end;
+	long done, total;
+
+	if (n >= sizeof(line) ||
+	    strncmp(s, PROGRESS_TAG, strlen(PROGRESS_TAG)) != 0)
+		return false;
+	memcpy(line, s, n);
+	line[n] = 0;
+	p = line + strlen(PROGRESS_TAG);
+	done = strtol(p, &end, 10);
+	if (end == p || *end != '/')
+		return false;
+	p = end + 1;
+	total = strtol(p, &end, 10);
+	if (end == p || total <= 0 || total > 1000000 || done < 0 ||
+	    done > total)
+		return false;
+	c->prog_done = (int)done;
+	c->prog_total = (int)total;
+	snprintf(c->prog_what, sizeof(c->prog_what), "%s",
+		 end + strspn(end, " "));
+	return true;
+}
+
 static void add_line(struct child_run *c, const char *s, size_t n)
 {
 	char **slot = &c->lines[c->nlines % CHILD_LINES];
+
+	if (progress_line(c, s, n))
+		return;
 
 	free(*slot);
 	*slot = strndup(s, n);
@@ -113,12 +146,14 @@ int child_start(struct tui *t, const char *title, char *const argv[])
 		dup2(pfd[1], STDOUT_FILENO);
 		dup2(pfd[1], STDERR_FILENO);
 		setenv("NO_COLOR", "1", 1);
+		setenv("BPFLAB_PROGRESS", "1", 1);
 		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(pfd[1]);
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	c->fd = pfd[0];
+	c->start_ns = now_mono_ns();
 	snprintf(c->title, sizeof(c->title), "%s", title);
 	err = loop_add_fd(t, c->fd, EPOLLIN, on_output, c);
 	if (err) {

@@ -4,12 +4,15 @@
  * child process whose output comes back through a pipe watched by the loop
  * (never a blocking read), kept as a bounded list of recent lines. The
  * child talks to this console's engine over the control socket, so what it
- * does shows up live on the other screens while it runs.
+ * does shows up live on the other screens while it runs. Children run with
+ * BPFLAB_PROGRESS=1: benches then print progress lines, kept apart from
+ * the output for the progress bar.
  */
 #ifndef BPFLAB_TUI_CHILD_RUN_H
 #define BPFLAB_TUI_CHILD_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct tui;
@@ -26,6 +29,10 @@ struct child_run {
 	size_t plen;
 	bool done;
 	int status; /* exit code when done, -signal if killed */
+	uint64_t start_ns;
+	/* the last "BPFLAB-PROGRESS done/total what" line (lab/bench/bench.h) */
+	int prog_done, prog_total; /* total 0: none seen */
+	char prog_what[64];
 };
 
 /* Start argv (argv[0] is the bpflab binary); replaces a finished run. */

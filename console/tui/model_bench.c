@@ -15,25 +15,43 @@ static void results_dir(struct model_bench *m)
 	snprintf(m->dir, sizeof(m->dir), "%s", d && *d ? d : "results");
 }
 
-/* bench-lb-<time>.json: the time sorts, so the greatest name is the newest. */
-static void newest_lb(struct model_bench *m)
+static int newer_first(const void *a, const void *b)
+{
+	return -strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * bench-lb-<time>.json: the time sorts, so names sorted in reverse are
+ * newest first; pick the back-th (0: the newest), clamped to the oldest.
+ */
+static void pick_lb(struct model_bench *m, int back)
 {
 	DIR *d = opendir(m->dir);
+	char *names[MBENCH_FILES];
 	struct dirent *de;
+	int n = 0;
 
 	m->lb_file[0] = 0;
-	while (d && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
+	while (d && (de = readdir(d)) && n < MBENCH_FILES) {
+		size_t len = strlen(de->d_name);
 
-		if (strncmp(de->d_name, "bench-lb-", 9) || n < 5 ||
-		    strcmp(de->d_name + n - 5, ".json"))
+		if (strncmp(de->d_name, "bench-lb-", 9) != 0 || len < 5 ||
+		    strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
-		if (strcmp(de->d_name, m->lb_file) > 0)
-			snprintf(m->lb_file, sizeof(m->lb_file), "%.255s",
-				 de->d_name);
+		names[n] = strdup(de->d_name);
+		if (names[n])
+			n++;
 	}
 	if (d)
 		closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), newer_first);
+	m->lb_count = n;
+	m->lb_back = back < 0 ? 0 : back >= n ? (n ? n - 1 : 0) : back;
+	if (n)
+		snprintf(m->lb_file, sizeof(m->lb_file), "%.255s",
+			 names[m->lb_back]);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
 }
 
 static struct json_object *load(const struct model_bench *m, const char *name)
@@ -44,13 +62,13 @@ static struct json_object *load(const struct model_bench *m, const char *name)
 	return json_object_from_file(path);
 }
 
-void mbench_load(struct model_bench *m)
+void mbench_load(struct model_bench *m, int back)
 {
 	struct json_object *o, *arr;
 
 	memset(m, 0, sizeof(*m));
 	results_dir(m);
-	newest_lb(m);
+	pick_lb(m, back);
 	o = m->lb_file[0] ? load(m, m->lb_file) : NULL;
 	arr = jp_get(o, "results");
 	for (size_t i = 0;

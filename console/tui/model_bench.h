@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #define MBENCH_ROWS 32
+#define MBENCH_FILES 256 /* bench-lb-*.json files looked at */
 
 struct mbench_lb_row {
 	char mode[20];
@@ -26,6 +27,7 @@ struct mbench_enf_row {
 struct model_bench {
 	char dir[256];
 	char lb_file[256]; /* "" when none */
+	int lb_back, lb_count; /* which one (0: newest) of how many */
 	struct mbench_lb_row lb[MBENCH_ROWS];
 	int nlb;
 	bool have_enforce;
@@ -33,8 +35,12 @@ struct model_bench {
 	int nenf;
 };
 
-/* Read the newest results; rows are empty when a file is missing. */
-void mbench_load(struct model_bench *m);
+/*
+ * Read the results: the back-th newest bench-lb file (0: the newest; an
+ * earlier run with 1, 2, ...) and bench-enforce.json. Rows are empty when
+ * a file is missing.
+ */
+void mbench_load(struct model_bench *m, int back);
 /* conn/s of ebpf over the best iptables mode at the largest N; 0 if unknown. */
 double mbench_lb_ratio(const struct model_bench *m, int *services);
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "console/tui/model_progs.h"
 #include "observe/prog_stats.h"
@@ -69,8 +71,67 @@ static void push(struct mprog_row *r)
 	r->hist_n++;
 }
 
+/*
+ * The ids of the programs this process holds a file descriptor to: the
+ * in-process engine's own, whatever their names, and not another tool's
+ * bl_-named leftovers. Returns how many fit in ids.
+ */
+static size_t own_prog_ids(uint32_t *ids, size_t max)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char path[320], link[64], line[128];
+		ssize_t len;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		if (strcmp(link, "anon_inode:bpf-prog") != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%s",
+			 de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char *end;
+			unsigned long id;
+
+			if (strncmp(line, "prog_id:", 8) != 0)
+				continue;
+			id = strtoul(line + 8, &end, 10);
+			if (end != line + 8 && id && id <= UINT32_MAX)
+				ids[n++] = (uint32_t)id;
+			break;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static bool is_own(const uint32_t *ids, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
 int mprogs_refresh(struct model_progs *m, uint64_t now_ns)
 {
+	uint32_t own[MPROGS_OWN_MAX];
+	size_t n_own = own_prog_ids(own, MPROGS_OWN_MAX);
 	double dt = m->last_ns ? (double)(now_ns - m->last_ns) / 1e9 : 0;
 	struct prog_stat *st = NULL;
 	struct mprog_row *rows;
@@ -98,8 +159,8 @@ int mprogs_refresh(struct model_progs *m, uint64_t now_ns)
 		r->id = st[i].id;
 		snprintf(r->type, sizeof(r->type), "%s", st[i].type);
 		snprintf(r->name, sizeof(r->name), "%s", st[i].name);
-		if (!strncmp(r->name, "bl_", 3))
-			m->ours++;
+		r->own = is_own(own, n_own, r->id);
+		m->ours += r->own;
 		if (o && dt > 0 && st[i].run_cnt >= o->run_cnt) {
 			uint64_t runs = st[i].run_cnt - o->run_cnt;
 			uint64_t ns = st[i].run_time_ns - o->run_time_ns;

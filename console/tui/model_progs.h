@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define MPROGS_HIST 60
+#define MPROGS_OWN_MAX 1024
 
 struct mprog_row {
 	uint32_t id;
@@ -21,12 +22,13 @@ struct mprog_row {
 	double hist_ns[MPROGS_HIST], hist_runs[MPROGS_HIST];
 	int hist_n;
 	uint64_t run_time_ns, run_cnt; /* cumulative, for the next delta */
+	bool own; /* loaded by this process's engine */
 };
 
 struct model_progs {
 	struct mprog_row *rows;
 	size_t n;
-	int ours; /* programs named bl_* (the meter) */
+	int ours; /* programs this process's engine holds (the meter) */
 	int stats_fd; /* BPF_ENABLE_STATS, -1 when off */
 	uint64_t last_ns;
 	char error[128];

@@ -201,7 +201,7 @@ static int ov_init(struct tui *t, void **state)
 		return -1;
 	}
 	if (mb) {
-		mbench_load(mb);
+		mbench_load(mb, 0);
 		s->ratio = mbench_lb_ratio(mb, &s->ratio_services);
 	}
 	free(mb);

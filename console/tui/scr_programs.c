@@ -119,20 +119,21 @@ static void progs_draw(struct tui *t, void *state, int y, int x, int rows,
 	s->rows = rows - 2;
 	crt_putf(y, 0, cols, ATTR_BOLD, "%-6s %-22s %-16s %12s %12s %7s", "ID",
 		 "TYPE", "NAME", "AVG NS/RUN", "RUNS/S", "%CPU");
-	crt_putf(y + rows - 1, 0, cols, crt_attr(C_DIM),
-		 "%zu programs, %d ours (bl_*); sorted by %s; stats %s%s%s",
-		 t->progs->n, t->progs->ours,
-		 sort_names[t->sort[t->cur] % SORT_MAX],
-		 t->progs->stats_fd >= 0 ? "on while this screen is open" :
-					   "OFF: ",
-		 t->progs->stats_fd >= 0 ? "" : t->progs->error, "");
+	crt_putf(
+		y + rows - 1, 0, cols, crt_attr(C_DIM),
+		"%zu programs, %d this engine's (green); sorted by %s; stats %s%s%s",
+		t->progs->n, t->progs->ours,
+		sort_names[t->sort[t->cur] % SORT_MAX],
+		t->progs->stats_fd >= 0 ? "on while this screen is open" :
+					  "OFF: ",
+		t->progs->stats_fd >= 0 ? "" : t->progs->error, "");
 	list_clamp(lv, (int)s->norder, s->rows);
 	for (int i = 0; i < s->rows && lv->top + i < (int)s->norder; i++) {
 		const struct mprog_row *r = s->order[lv->top + i];
 		bool sel = lv->top + i == lv->sel;
-		int attr = sel			      ? crt_attr(C_SEL) :
-			   strncmp(r->name, "bl_", 3) ? ATTR_NONE :
-							crt_attr(C_OK);
+		int attr = sel	  ? crt_attr(C_SEL) :
+			   r->own ? crt_attr(C_OK) :
+				    ATTR_NONE;
 
 		if (sel)
 			crt_fill(y + 1 + i, 0, cols, attr);

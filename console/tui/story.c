@@ -36,15 +36,26 @@ static void add_proc(struct story *s, struct json_object *p, int depth,
 	    jp_str(p, "binary", "?"), jp_str(p, "arguments", ""));
 }
 
-static const char *mechanism(const char *action)
+/*
+ * What acted, as the engine reports it (bpflab.mechanism: "immutable+sigkill",
+ * "lease+sigkill", "cgroup deny", ...); older records without the field fall
+ * back to a reading of the action.
+ */
+static void add_mechanism(struct story *s, struct json_object *body)
 {
-	if (!action)
-		return "reported (no action)";
-	if (strstr(action, "SIGKILL"))
-		return "SIGKILL sent from the kernel hook before the call returned";
-	if (strstr(action, "OVERRIDE"))
-		return "the call's return value overridden (denied)";
-	return action;
+	const char *mech = jp_str(body, "bpflab.mechanism", NULL);
+	const char *action = jp_str(body, "action", NULL);
+
+	if (mech && mech[0])
+		add(s, "Mechanism:  %s", mech);
+	else if (!action)
+		add(s, "%s", "Mechanism:  reported (no action)");
+	else if (strstr(action, "SIGKILL"))
+		add(s, "%s", "Mechanism:  sigkill (from the kernel hook)");
+	else if (strstr(action, "OVERRIDE"))
+		add(s, "%s", "Mechanism:  deny (return value overridden)");
+	else
+		add(s, "Mechanism:  %s", action);
 }
 
 int story_build(const char *json_line, struct story *s)
@@ -77,7 +88,7 @@ int story_build(const char *json_line, struct story *s)
 	add(s, "Hook:       %s",
 	    jp_str(body, "function_name", jp_str(body, "event", "-")));
 	add(s, "Action:     %s", jp_str(body, "action", "-"));
-	add(s, "Mechanism:  %s", mechanism(jp_str(body, "action", NULL)));
+	add_mechanism(s, body);
 	if ((v = jp_get(body, "evidence")) &&
 	    json_object_is_type(v, json_type_object)) {
 		json_object_object_foreach(v, k, val)

@@ -16,17 +16,20 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <json-c/json.h>
 
 #include "console/tui/child_run.h"
 #include "console/tui/crt.h"
 #include "console/tui/demo.h"
+#include "console/tui/model_map.h"
 #include "console/tui/model_progs.h"
 #include "console/tui/model_req.h"
 #include "console/tui/replay.h"
 #include "console/tui/tui.h"
 #include "console/tui/tui_loop.h"
 #include "engine/engine.h"
+#include "util/json_path.h"
 #include "lab/sandbox/sandbox.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -444,19 +447,55 @@ static int on_stdin(struct tui *t, int fd, uint32_t events, void *ctx)
 	return 0;
 }
 
+/* "198.18.0.5", "198.18.0.5/24" or "198.18.0.5:80/tcp" → its address. */
+static void map_name(struct tui *t, const char *addr, const char *name)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr a;
+
+	snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(addr, ":/"), addr);
+	if (inet_pton(AF_INET, ip, &a) == 1)
+		mmap_name_set(t->map, a.s_addr, name);
+}
+
+/* Sandboxes up; each one's address is named on the service map. */
 static void count_sandboxes(struct tui *t)
 {
 	struct sandbox *v = NULL;
-	int n = 0, up = 0;
+	int n = 0, up = 0, err = sandbox_list(&v, &n);
 
-	if (sandbox_list(&v, &n)) {
-		t->sandboxes_up = -1;
-		return;
-	}
-	for (int i = 0; i < n; i++)
+	if (err)
+		n = 0;
+	for (int i = 0; i < n; i++) {
 		up += sandbox_alive(&v[i]);
+		if (v[i].ip[0])
+			map_name(t, v[i].ip, v[i].name);
+	}
 	free(v);
-	t->sandboxes_up = up;
+	t->sandboxes_up = err ? -1 : up;
+}
+
+/* Service VIPs and backends named on the map (after sandboxes: those win). */
+static void name_services(struct tui *t)
+{
+	struct json_object *svcs = jp_get(mreq_reply(t->req_svc), "services");
+
+	for (size_t i = 0; svcs && i < json_object_array_length(svcs); i++) {
+		struct json_object *svc = json_object_array_get_idx(svcs, i);
+		struct json_object *bes = jp_get(svc, "backends");
+		const char *name = jp_str(svc, "name", "?");
+		char lbl[40];
+
+		snprintf(lbl, sizeof(lbl), "svc %s", name);
+		map_name(t, jp_str(svc, "vip", ""), lbl);
+		snprintf(lbl, sizeof(lbl), "%s backend", name);
+		for (size_t j = 0; bes && j < json_object_array_length(bes);
+		     j++)
+			map_name(t,
+				 jp_str(json_object_array_get_idx(bes, j),
+					"address", ""),
+				 lbl);
+	}
 }
 
 static void each_second(struct tui *t)
@@ -473,7 +512,10 @@ static void each_second(struct tui *t)
 			lost += st[i].lost;
 		t->lost = lost;
 		mprogs_refresh(t->progs, now);
+		mmap_second(t->map);
+		mmap_names_clear(t->map);
 		count_sandboxes(t);
+		name_services(t);
 	}
 	mreq_poll(t->req_svc, now);
 	mreq_poll(t->req_pol, now);
@@ -510,8 +552,11 @@ static int on_timer(struct tui *t, int fd, uint32_t events, void *ctx)
 
 static void on_event(struct engine *e, const struct bl_event *ev, void *ctx)
 {
+	struct tui *t = ctx;
+
 	(void)e;
-	evm_push_live(&((struct tui *)ctx)->ev, ev);
+	evm_push_live(&t->ev, ev);
+	mmap_push(t->map, ev);
 }
 
 static int open_models(struct tui *t)
@@ -538,6 +583,10 @@ static int open_models(struct tui *t)
 	}
 	if (!t->e)
 		return 0;
+	t->map = calloc(1, sizeof(*t->map));
+	if (!t->map)
+		return -ENOMEM;
+	mmap_init(t->map);
 	err = mprogs_open(&t->progs);
 	if (!err)
 		err = mreq_open(&t->req_svc, t,
@@ -556,6 +605,7 @@ static void close_models(struct tui *t)
 	mreq_close(t->req_svc);
 	mreq_close(t->req_pol);
 	mprogs_close(t->progs);
+	free(t->map);
 	replay_close(t);
 	demo_close(t);
 	evm_free(&t->ev);

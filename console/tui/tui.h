@@ -20,6 +20,7 @@ struct engine;
 struct tui;
 struct model_progs;
 struct model_req;
+struct model_map;
 struct child_run;
 struct replay;
 struct demo;
@@ -64,6 +65,7 @@ struct tui {
 	struct model_progs *progs;
 	struct model_req *req_svc; /* svc.list, every 2 s */
 	struct model_req *req_pol; /* policy.list, every 2 s */
+	struct model_map *map; /* live service map (engine only) */
 	struct replay *replay; /* --replay, or NULL */
 	int sandboxes_up; /* -1: unknown */
 	uint64_t lost; /* kernel ring buffers + subscribers, summed */

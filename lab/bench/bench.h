@@ -19,4 +19,12 @@ struct bench_kind {
 
 const struct bench_kind *bench_find(const char *name);
 
+/*
+ * One machine-readable progress line on stderr, for a front-end (the
+ * console's Bench screen) that sets BPFLAB_PROGRESS=1:
+ *   BPFLAB-PROGRESS <done>/<total> <what>
+ * Nothing is printed otherwise.
+ */
+void bench_progress(int done, int total, const char *what);
+
 #endif

@@ -469,7 +469,7 @@ static int bench_lb_run(int argc, char **argv)
 	};
 	char command[1024] = "bpflab bench";
 	struct blb_row *rows = NULL;
-	int c, nrows = 0, err = 0;
+	int c, nrows = 0, err = 0, total = 0, done = 0;
 
 	for (int i = 0; i < argc; i++)
 		snprintf(command + strlen(command),
@@ -542,15 +542,26 @@ static int bench_lb_run(int argc, char **argv)
 	rows = calloc(BLB_NMODES * MAX_SIZES * 2, sizeof(*rows));
 	if (!rows)
 		return EXIT_FAIL;
+	for (int m = 0; m < BLB_NMODES; m++) /* configurations, for progress */
+		total += !o.mode_on[m] ? 0 : m == BLB_NONE ? 1 : o.nsizes;
 	for (int m = 0; m < BLB_NMODES && !err; m++) {
 		if (!o.mode_on[m])
 			continue;
 		for (int i = 0; i < o.nsizes && !err; i++) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "%s, %d service(s)",
+				 blb_mode_name(m),
+				 m == BLB_NONE ? 0 : o.sizes[i]);
+			bench_progress(done, total, what);
 			err = run_config(&o, m, o.sizes[i], rows, &nrows);
+			done++;
 			if (m == BLB_NONE)
 				break; /* no services: one configuration */
 		}
 	}
+	if (!err)
+		bench_progress(done, total, "done");
 	if (nrows) {
 		if (o.json) {
 			blb_write_json(stdout, rows, nrows, command);

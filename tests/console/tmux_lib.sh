@@ -55,41 +55,82 @@ con_assert_clean() {
 	assert_not_contains "$screen" "too small" "screen $1 says the terminal is too small"
 }
 
-# con_storm_measure: start a console, run a fork storm (3 workers, two
-# process events per fork) and measure. Sets RATE (the Ev/s meter), CPU (%
-# of one CPU used by the console process, engine included, over 5 s), LAT
-# (ms from send-keys to the new tab on screen, 7 presses) and LAT_MEDIAN.
-# Skips on a host already loaded by other work.
+# con_storm_measure [RATE]: send a flow storm through an engine and
+# measure, twice: first through `bpflab console` (its engine runs in the
+# console's process), which then quits (q, exit 0), then through a bare
+# `bpflab engine` with the same modules (the baseline: what the engine
+# costs at that rate without the console). The storm is
+# real: UDP datagrams (tests/console/flow_storm.c), each to a new address
+# and port, leave a namespace over a veth where observe is attached at tc,
+# so each is one flow record through the ring buffer, the engine and its
+# sinks. Sets:
+#   RATE        events/s the engine delivered to the console (status counters)
+#   CPU         % of one CPU used by the console process (engine included)
+#   ENGINE_CPU  % of one CPU used by the bare engine at the same storm
+#   ENGINE_RATE events/s it delivered meanwhile
+#   UI_CPU      what the console itself adds at 50,000 events/s: the
+#               difference of the two CPU-per-event figures, times 50,000
+#   LAT, LAT_MEDIAN  ms from send-keys to the new tab on screen, 7 presses
+# Skips on a host already loaded by other work (CON_STORM_ANY_LOAD=1
+# measures anyway).
+CON_STORM_NS=bl-cons-st$$
+CON_STORM_PID=
+con_storm_cleanup() {
+	[ -n "$CON_STORM_PID" ] && kill "$CON_STORM_PID" 2>/dev/null && wait "$CON_STORM_PID" 2>/dev/null
+	stop_engine
+	ip netns del "$CON_STORM_NS-a" 2>/dev/null
+	ip netns del "$CON_STORM_NS-b" 2>/dev/null
+	rm -f "/tmp/$CON_STORM_NS-gen" "/tmp/$CON_STORM_NS.out"
+	true
+}
+# Delivered events so far, summed over the engine's modules.
+con_events_total() {
+	"$BPFLAB" status --json | python3 -c 'import json,sys; print(sum(m.get("events", 0) for m in json.load(sys.stdin)["modules"]))'
+}
+# con_storm_window PID RATE: run the storm; after 4 s measure PID's CPU and
+# the delivered events over 5 s. Sets _CPU and _RATE; the storm keeps going
+# for the caller (CON_STORM_PID) until it ends by itself.
+con_storm_window() {
+	local pid=$1 want=$2 c0 c1 t0 t1 e0 e1
+	"$BPFLAB" observe -i "bl-cst$$a" --netns "$CON_STORM_NS-a" --duration 1s >/dev/null 2>&1 ||
+		fail "observe.attach on the storm's veth"
+	ip netns exec "$CON_STORM_NS-a" "/tmp/$CON_STORM_NS-gen" "$want" 16 >"/tmp/$CON_STORM_NS.out" &
+	CON_STORM_PID=$!
+	sleep 4
+	e0=$(con_events_total) c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat") t0=$(date +%s%N)
+	sleep 5
+	e1=$(con_events_total) c1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat") t1=$(date +%s%N)
+	_CPU=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.1f", (b - a) / hz / ((t1 - t0) / 1e9) * 100 }')
+	_RATE=$(awk -v a="$e0" -v b="$e1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%d", (b - a) / ((t1 - t0) / 1e9) }')
+}
 con_storm_measure() {
-	local load1 gen=/tmp/bl-console-storm-$$ shell pid c0 c1 t0 t1 s e k
+	local want=${1:-55000} load1 shell pid s e k mods meter
+	local a=$CON_STORM_NS-a b=$CON_STORM_NS-b
 	need_cmd "${CC:-cc}"
+	need_cmd ip
+	need_cmd python3
 	read -r load1 _ </proc/loadavg
-	awk -v l="$load1" -v n="$(nproc)" 'BEGIN { exit !(l > 2 * n) }' &&
+	[ "${CON_STORM_ANY_LOAD:-0}" = 1 ] ||
+		! awk -v l="$load1" -v n="$(nproc)" 'BEGIN { exit !(l > 2 * n) }' ||
 		skip "host load $load1 on $(nproc) CPUs: timings would measure the other work"
-	printf '%s\n' '#include <stdlib.h>' '#include <sys/wait.h>' '#include <time.h>' \
-		'#include <unistd.h>' \
-		'int main(int argc, char **argv)' '{' \
-		'	time_t end = time(NULL) + atoi(argv[1]);' \
-		'	while (time(NULL) < end) {' \
-		'		pid_t p = fork();' \
-		'		if (p == 0)' '			_exit(0);' \
-		'		if (p > 0)' '			waitpid(p, NULL, 0);' \
-		'	}' '	return argc < 2;' '}' >"$gen.c"
-	"${CC:-cc}" -O2 -o "$gen" "$gen.c" || fail "cannot build the storm generator"
+	"${CC:-cc}" -O2 -o "/tmp/$CON_STORM_NS-gen" "$TOP/tests/console/flow_storm.c" ||
+		fail "cannot build the storm generator"
+	trap 'con_cleanup; con_storm_cleanup' EXIT
+	ip netns add "$a" && ip netns add "$b" || fail "netns"
+	ip link add "bl-cst$$a" netns "$a" type veth peer name "bl-cst$$b" netns "$b" || fail "veth"
+	ip -n "$a" addr add 198.18.91.1/24 dev "bl-cst$$a"
+	ip -n "$b" addr add 198.18.91.2/24 dev "bl-cst$$b"
+	ip -n "$a" link set "bl-cst$$a" up && ip -n "$b" link set "bl-cst$$b" up || fail "link up"
+	ip -n "$a" route add 198.19.0.0/16 via 198.18.91.2 || fail "route"
 
 	con_start 80 24
 	shell=$($CON_TMUX display -p -t con '#{pane_pid}')
 	pid=$(pgrep -P "$shell" -x bpflab | head -1)
 	[ -n "$pid" ] || fail "no console process under the pane"
-
-	for _ in 1 2 3; do "$gen" 20 & done
-	sleep 3
-	c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat") t0=$(date +%s%N)
-	sleep 5
-	c1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat") t1=$(date +%s%N)
-	RATE=$(con_capture | head -1 | sed -n 's/.*Ev\/s \([0-9.k]*\).*/\1/p')
-	CPU=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
-		'BEGIN { printf "%.1f", (b - a) / hz / ((t1 - t0) / 1e9) * 100 }')
+	mods=$("$BPFLAB" status --json | python3 -c 'import json,sys; print(",".join(m["name"] for m in json.load(sys.stdin)["modules"]))')
+	con_storm_window "$pid" "$want"
+	CPU=$_CPU RATE=$_RATE
 	LAT=()
 	for k in 4 1 6 1 5 1 4; do
 		s=$(date +%s%N)
@@ -100,10 +141,26 @@ con_storm_measure() {
 		e=$(date +%s%N)
 		LAT+=($(((e - s) / 1000000)))
 	done
-	wait
-	rm -f "$gen" "$gen.c"
+	meter=$(con_capture | head -1 | cut -c8-)
+	wait "$CON_STORM_PID"
+	CON_STORM_PID=
+	con_quit
+
+	# the baseline: the same storm through a bare engine with the same modules
+	ENGINE_LOG=/tmp/$CON_STORM_NS-engine.log start_engine --modules "$mods"
+	con_storm_window "$ENGINE_PID" "$want"
+	ENGINE_CPU=$_CPU ENGINE_RATE=$_RATE
+	wait "$CON_STORM_PID"
+	CON_STORM_PID=
+	stop_engine
+	rm -f "/tmp/$CON_STORM_NS-engine.log"
+	# per event, so a storm the busy host slowed in one run compares fairly
+	UI_CPU=$(awk -v c="$CPU" -v r="$RATE" -v e="$ENGINE_CPU" -v er="$ENGINE_RATE" \
+		'BEGIN { printf "%.1f", (c / (r > 0 ? r : 1) - e / (er > 0 ? er : 1)) * 50000 }')
 	LAT_MEDIAN=$(printf '%s\n' "${LAT[@]}" | sort -n | sed -n 4p)
-	echo "events/s: $RATE  console CPU: $CPU%  key latency ms: ${LAT[*]} (median $LAT_MEDIAN)"
+	echo "storm: $(cat "/tmp/$CON_STORM_NS.out"); delivered to the console: $RATE events/s; its meter: $meter"
+	echo "CPU at that rate: console process $CPU% (bare engine $ENGINE_CPU% at $ENGINE_RATE events/s, so the console adds $UI_CPU% at 50k events/s); host load $load1"
+	echo "key latency ms: ${LAT[*]} (median $LAT_MEDIAN)"
 }
 
 trap con_cleanup EXIT
