@@ -17,7 +17,7 @@ local attacks = {
   -- process is the writer the policy must kill
   { name = "rewrite", cmd = "{ cat /etc/passwd; echo '" .. EVIL .. "'; } > /tmp/p && exec cat /tmp/p > /etc/passwd" },
   -- exit 77: this root file system has no useradd, nothing to judge
-  { name = "useradd", cmd = "command -v useradd >/dev/null 2>&1 || exit 77; exec useradd -o -u 0 -g 0 -M evil" },
+  { name = "useradd", cmd = "command -v useradd >/dev/null 2>&1 || exit 77; exec useradd -o -u 0 -g 0 -M evil2" },
 }
 local ABSENT = 77
 
