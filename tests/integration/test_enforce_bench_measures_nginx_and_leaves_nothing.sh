@@ -15,7 +15,8 @@ audit_before=$(auditctl -s 2>/dev/null | grep '^enabled')
 # another bench may run meanwhile: compare what exists before and after
 mine() { ls -d /tmp/bl-enforce-bench.* 2>/dev/null; pgrep -f 'nginx.*bl-enforce-bench'; }
 mine_before=$(mine | sort)
-progs_before=$(bpftool prog show 2>/dev/null | grep -c 'name bl_enf_\|name bl_bench_')
+bench_progs() { bpftool prog show 2>/dev/null | grep -c 'name bl_enf_\|name bl_bench_'; }
+progs_before=$(bench_progs)
 
 out=$("$BPFLAB" bench enforce --iters 20000 --reps 1 --web-secs 1 --out "$out_dir" 2>&1) ||
 	fail "bench enforce failed: $out"
@@ -36,7 +37,8 @@ PY
 left=$(comm -13 <(echo "$mine_before") <(mine | sort))
 [ -z "$left" ] || fail "left behind (bench dir or nginx pid): $left"
 assert_eq "$(auditctl -s 2>/dev/null | grep '^enabled')" "$audit_before" "audit state changed"
-progs_after=$(bpftool prog show 2>/dev/null | grep -c 'name bl_enf_\|name bl_bench_')
-# other engineers' engines may run enforce programs meanwhile: ours add none
-[ "$progs_after" -le "$progs_before" ] || fail "bench programs left: $progs_before -> $progs_after"
+# other engines may run enforce programs meanwhile: ours add none. The kernel
+# frees a program a moment after its last fd closes (deferred), so wait.
+progs_back() { [ "$(bench_progs)" -le "$progs_before" ]; }
+WAIT_SECS=10 wait_for progs_back || fail "bench programs left: $progs_before -> $(bench_progs)"
 echo ok
