@@ -139,8 +139,11 @@ bench: all
 format:
 	clang-format -i $(filter-out $(wildcard build/*),$(shell git ls-files '*.c' '*.h'))
 
-lint:
-	./scripts/lint.sh
+lint: $(SKELS)
+	BUILD=$(BUILD) ./scripts/lint.sh
+
+tidy: $(SKELS)
+	BUILD=$(BUILD) ./scripts/lint.sh tidy
 
 install: all
 	install -D -m 0755 $(BIN) /usr/local/sbin/bpflab

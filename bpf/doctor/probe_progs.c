@@ -106,8 +106,11 @@ static int open_one(struct doctor_bpf **out, const char *prog, pid_t tgid,
 	bool found = false;
 	int err;
 
-	if (!skel)
-		return -errno;
+	if (!skel) {
+		err = -errno;
+		/* never 0 without a skeleton: the caller takes 0 as "loaded" */
+		return err < 0 ? err : -ENOMEM;
+	}
 	bpf_object__for_each_program(p, skel->obj)
 	{
 		bool mine = !strcmp(bpf_program__name(p), prog);

@@ -586,9 +586,13 @@ static int new_rule(struct build *b, struct enf_rule **out, uint32_t *id)
 {
 	struct enf_image *img = b->img;
 
-	if (img->nrules >= ENF_MAX_RULES / 2)
-		return berr(b, -E2BIG, "more than %d selectors in all policies",
-			    ENF_MAX_RULES / 2);
+	/* the error is returned apart: clang's analyzer does not follow the
+	 * variadic berr() and would take the failure for a new rule */
+	if (img->nrules >= ENF_MAX_RULES / 2) {
+		berr(b, -E2BIG, "more than %d selectors in all policies",
+		     ENF_MAX_RULES / 2);
+		return -E2BIG;
+	}
 	if (img->nrules == img->caprules) {
 		int cap = img->caprules ? img->caprules * 2 : 64;
 		struct enf_rule *nr = realloc(img->rules, cap * sizeof(*nr));

@@ -302,8 +302,10 @@ int enforcer__apply(struct enforcer *en, struct policy **pols, int n, char *err,
 	struct enf_counters cnt[ENF_MAX_POLICIES];
 	int m = en->npols, ret;
 
-	memcpy(set, en->pols, sizeof(set[0]) * m);
-	memcpy(cnt, en->counters, sizeof(cnt[0]) * m);
+	for (int k = 0; k < m; k++) {
+		set[k] = en->pols[k];
+		cnt[k] = en->counters[k];
+	}
 	for (int i = 0; i < n; i++) {
 		int j = -1;
 
@@ -333,8 +335,10 @@ int enforcer__apply(struct enforcer *en, struct policy **pols, int n, char *err,
 		if (!kept)
 			policy_free(en->pols[k]);
 	}
-	memcpy(en->pols, set, sizeof(set[0]) * m);
-	memcpy(en->counters, cnt, sizeof(cnt[0]) * m);
+	for (int k = 0; k < m; k++) {
+		en->pols[k] = set[k];
+		en->counters[k] = cnt[k];
+	}
 	en->npols = m;
 	return 0;
 }
@@ -356,10 +360,10 @@ int enforcer__delete(struct enforcer *en, const char *name, char *err,
 	if (ret)
 		return ret;
 	policy_free(en->pols[j]);
-	memmove(&en->pols[j], &en->pols[j + 1],
-		sizeof(en->pols[0]) * (en->npols - j - 1));
-	memmove(&en->counters[j], &en->counters[j + 1],
-		sizeof(en->counters[0]) * (en->npols - j - 1));
+	for (int k = j; k < m; k++) {
+		en->pols[k] = en->pols[k + 1];
+		en->counters[k] = en->counters[k + 1];
+	}
 	en->npols = m;
 	return 0;
 }

@@ -74,22 +74,27 @@ static struct pol_mark mark_of(const yaml_node_t *n)
 				  (int)n->start_mark.column + 1 };
 }
 
-static int fail_at(struct pctx *c, struct pol_mark m, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail_at(struct pctx *c, struct pol_mark m, const char *fmt, ...)
+static void set_error_at(struct pctx *c, struct pol_mark m, const char *fmt,
+			 ...) __attribute__((format(printf, 3, 4)));
+static void set_error_at(struct pctx *c, struct pol_mark m, const char *fmt,
+			 ...)
 {
 	va_list ap;
 	int n = snprintf(c->err, c->errlen, "%s:%d:%d: ", c->file, m.line,
 			 m.col);
 
 	if (n < 0 || (size_t)n >= c->errlen)
-		return -EINVAL;
+		return;
 	va_start(ap, fmt);
 	vsnprintf(c->err + n, c->errlen - n, fmt, ap);
 	va_end(ap);
-	return -EINVAL;
 }
 
+/*
+ * -EINVAL in the macro, not returned by the function: clang's analyzer does
+ * not step into variadic functions and would take a failure for success.
+ */
+#define fail_at(c, m, ...) (set_error_at(c, m, __VA_ARGS__), -EINVAL)
 #define fail(c, node, ...) fail_at(c, mark_of(node), __VA_ARGS__)
 
 static yaml_node_t *node_at(struct pctx *c, int id)
@@ -323,9 +328,11 @@ static int match_pair(struct pctx *c, const char *key, yaml_node_t *k,
 		return get_values(c, v, "values", &m->values, &m->nvalues);
 	if (!strcmp(key, "index") && mc->kind == MATCH_ARGS) {
 		err = get_int(c, v, "index", 0, POL_MAX_ARGS - 1, &l);
+		if (err)
+			return err;
 		m->index = (int)l;
 		mc->have_index = true;
-		return err;
+		return 0;
 	}
 	if (!strcmp(key, "namespace") && mc->kind == MATCH_NS)
 		return get_str(c, v, "namespace", &m->ns);
@@ -418,12 +425,14 @@ static int action_pair(struct pctx *c, const char *key, yaml_node_t *k,
 	}
 	if (!strcmp(key, "argError")) {
 		err = get_int(c, v, "argError", -4095, -1, &l);
-		s->arg_error = (int)l;
+		if (!err)
+			s->arg_error = (int)l;
 		return err;
 	}
 	if (!strcmp(key, "argSig")) {
 		err = get_int(c, v, "argSig", 1, 64, &l);
-		s->arg_sig = (int)l;
+		if (!err)
+			s->arg_sig = (int)l;
 		return err;
 	}
 	return -ENOENT;
@@ -750,10 +759,11 @@ static int top_pair(struct pctx *c, const char *key, yaml_node_t *k,
 static int parse_doc(struct pctx *c)
 {
 	yaml_node_t *root = yaml_document_get_root_node(c->doc);
+	const struct pol_mark start = { 1, 1 };
 	int err;
 
 	if (!root)
-		return fail_at(c, (struct pol_mark){ 1, 1 },
+		return fail_at(c, start,
 			       "empty file: expected a TracingPolicy");
 	err = walk_map(c, root, "the document", top_pair, c->p);
 	if (err)

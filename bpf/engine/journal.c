@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "engine/journal.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/paths.h"
 #include "util/util.h"
 
@@ -62,7 +64,8 @@ static int journal_fd(int flags)
 static int next_seq(int fd)
 {
 	char line[4200];
-	int max = 0, seq;
+	const char *p;
+	long seq, max = 0;
 	FILE *f;
 	int dupfd = dup(fd);
 
@@ -74,11 +77,13 @@ static int next_seq(int fd)
 		return -errno;
 	}
 	rewind(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%d", &seq) == 1 && seq > max)
+	while (fgets(line, sizeof(line), f)) {
+		p = line;
+		if (!scan_long(&p, 10, 0, INT_MAX - 1, &seq) && seq > max)
 			max = seq;
+	}
 	fclose(f);
-	return max + 1;
+	return (int)max + 1;
 }
 
 static int append_line(int fd, const char *line)
@@ -145,7 +150,9 @@ int journal_live(struct journal_entry **out, int *count)
 {
 	struct journal_entry *v = NULL, *nv;
 	char line[4200], kind[48], *slash;
-	int n = 0, cap = 0, seq, off;
+	const char *arg;
+	int n = 0, cap = 0, off;
+	long seq;
 	FILE *f = fopen(jpath(), "re");
 
 	*out = NULL;
@@ -154,8 +161,13 @@ int journal_live(struct journal_entry **out, int *count)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
-		if (sscanf(line, "%d %47s %n", &seq, kind, &off) < 2)
+		/* "SEQ KIND ARG...", ARG possibly empty */
+		arg = line;
+		if (scan_long(&arg, 10, 0, INT_MAX, &seq) ||
+		    sscanf(arg, "%47s%n", kind, &off) != 1)
 			continue;
+		arg += off;
+		arg += strspn(arg, " ");
 		if (!strcmp(kind, "done")) {
 			for (int i = 0; i < n; i++)
 				if (v[i].seq == seq) {
@@ -176,7 +188,7 @@ int journal_live(struct journal_entry **out, int *count)
 			}
 			v = nv;
 		}
-		v[n].seq = seq;
+		v[n].seq = (int)seq;
 		slash = strchr(kind, '/');
 		if (slash)
 			*slash = 0;
@@ -184,7 +196,7 @@ int journal_live(struct journal_entry **out, int *count)
 			 slash ? kind : "engine");
 		snprintf(v[n].kind, sizeof(v[n].kind), "%.31s",
 			 slash ? slash + 1 : kind);
-		snprintf(v[n].arg, sizeof(v[n].arg), "%s", line + off);
+		snprintf(v[n].arg, sizeof(v[n].arg), "%s", arg);
 		n++;
 	}
 	fclose(f);
@@ -317,13 +329,13 @@ JOURNAL_UNDO("cgroup", undo_cgroup, "cgroup");
 static int undo_pid(const char *arg)
 {
 	unsigned long long want, start;
-	int pid;
+	long pid;
 
-	if (sscanf(arg, "%d %llu", &pid, &want) != 2 || pid <= 1)
+	if (scan_long(&arg, 10, 2, INT_MAX, &pid) || scan_ull(&arg, 10, &want))
 		return -EINVAL;
-	if (proc_start_time(pid, &start) || start != want)
+	if (proc_start_time((pid_t)pid, &start) || start != want)
 		return 0;
-	if (kill(pid, SIGKILL) && errno != ESRCH)
+	if (kill((pid_t)pid, SIGKILL) && errno != ESRCH)
 		return -errno;
 	return 0;
 }

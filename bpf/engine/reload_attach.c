@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "engine/reload_priv.h"
 #include "lab/net/net.h"
 #include "util/log.h"
+#include "util/num.h"
 
 static struct reload_prog *prog_by_old_id(struct reload_obj *objs, int nobjs,
 					  uint32_t id)
@@ -132,9 +134,16 @@ static uint32_t fd_link_id(int fd)
 	f = fopen(path, "re");
 	if (!f)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "link_id: %u", &id) == 1)
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strlen("link_id:");
+		long v;
+
+		if (!strncmp(line, "link_id:", strlen("link_id:")) &&
+		    !scan_long(&p, 10, 1, UINT32_MAX, &v)) {
+			id = (uint32_t)v;
 			break;
+		}
+	}
 	fclose(f);
 	return id;
 }
@@ -149,10 +158,14 @@ static int find_holders(struct reload_atts *a, char *err, size_t errlen)
 		return -errno;
 	while ((de = readdir(d))) {
 		char path[64], target[64];
-		int fd = atoi(de->d_name);
 		ssize_t n;
 		uint32_t id;
+		long v;
+		int fd;
 
+		if (parse_long(de->d_name, 10, 0, INT_MAX, &v))
+			continue; /* "." and ".." */
+		fd = (int)v;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n <= 0)
@@ -229,14 +242,15 @@ static int find_tc(struct reload_obj *objs, int nobjs, struct reload_atts *a)
 		return err == -ENOENT ? 0 : err;
 	for (int i = 0; i < n && !err; i++) {
 		struct reload_att probe = { .link_fd = -1, .new_link_fd = -1 };
-		char ns[64];
+		struct net_tc tc;
 
 		if (strcmp(v[i].kind, "tc") ||
-		    sscanf(v[i].arg, "%63s %15s %x %x", ns, probe.ifname,
-			   &probe.handle, &probe.prio) != 4)
+		    net_tc_parse_journal(v[i].arg, &tc))
 			continue;
-		if (strcmp(ns, "-"))
-			snprintf(probe.netns, sizeof(probe.netns), "%s", ns);
+		snprintf(probe.netns, sizeof(probe.netns), "%s", tc.netns);
+		snprintf(probe.ifname, sizeof(probe.ifname), "%s", tc.ifname);
+		probe.handle = tc.handle;
+		probe.prio = tc.prio;
 		for (int side = 0; side < 2 && !err; side++) {
 			uint32_t id = 0;
 			struct reload_att *t;

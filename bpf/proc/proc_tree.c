@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "proc/proc_tree.h"
+#include "util/num.h"
 #include "util/paths.h"
 #include "util/util.h"
 
@@ -247,21 +249,25 @@ static int procfs_fill(int pid, struct proc_node *p)
 {
 	char path[64], buf[1024], *s;
 	unsigned long long start;
-	long tck = sysconf(_SC_CLK_TCK);
-	int ppid;
+	long tck = sysconf(_SC_CLK_TCK), ppid, uid;
+	const char *field;
 
 	if (proc_start_time(pid, &start))
 		return -ENOENT;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return -ENOENT;
+	/* "PID (COMM) STATE PPID ...": comm may hold spaces and ')' */
 	s = strrchr(buf, ')');
-	if (!s || sscanf(s + 2, "%*c %d", &ppid) != 1)
+	if (!s || strlen(s) < 3)
+		return -EINVAL;
+	field = s + 3;
+	if (scan_long(&field, 10, 0, INT_MAX, &ppid))
 		return -EINVAL;
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->tid = pid;
-	p->ppid = ppid;
+	p->ppid = (uint32_t)ppid;
 	/* start time in ticks since boot: the same clock the kernel's ktime counts */
 	p->ktime = start * (1000000000ull / (tck > 0 ? tck : 100));
 	p->start_real_ns = ktime_to_realtime_ns(p->ktime);
@@ -272,8 +278,11 @@ static int procfs_fill(int pid, struct proc_node *p)
 		sscanf(s + 1, "%15[^)]", p->comm);
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (read_file(path, buf, sizeof(buf)) > 0 &&
-	    (s = strstr(buf, "\nUid:")))
-		sscanf(s + 5, "%u", &p->uid);
+	    (s = strstr(buf, "\nUid:"))) {
+		field = s + 5;
+		if (!scan_long(&field, 10, 0, UINT32_MAX, &uid))
+			p->uid = (uint32_t)uid;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/loginuid", pid);
 	p->auid = (uint32_t)-1;
 	if (read_file(path, buf, sizeof(buf)) > 0)
@@ -311,9 +320,9 @@ int proc_tree__scan_procfs(struct proc_tree *t)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		int pid = atoi(de->d_name);
+		int pid;
 
-		if (pid <= 0 || proc_tree__find(t, pid))
+		if (parse_pid(de->d_name, &pid) || proc_tree__find(t, pid))
 			continue;
 		if (n == cap) {
 			struct proc_node *nv;

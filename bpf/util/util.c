@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/num.h"
 #include "util/util.h"
 
 size_t base64_encode(const void *in, size_t n, char *out, size_t out_size)
@@ -193,6 +194,7 @@ int parse_duration_ns(const char *s, uint64_t *out)
 int proc_start_time(pid_t pid, unsigned long long *out)
 {
 	char path[64], buf[1024], *p;
+	const char *field;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -201,11 +203,12 @@ int proc_start_time(pid_t pid, unsigned long long *out)
 		return (int)n;
 	/* comm may hold spaces and ')': fields restart after the last ')' */
 	p = strrchr(buf, ')');
-	for (int field = 2; p && field < 22; field++)
+	for (int i = 2; p && i < 22; i++)
 		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", out) != 1)
+	if (!p)
 		return -EINVAL;
-	return 0;
+	field = p + 1;
+	return scan_ull(&field, 10, out);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type,

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@
 #include "lab/bench/bench_enforce_web.h"
 #include "skel/enforce_floor.skel.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/util.h"
 
 #define MAX_REPS 21
@@ -240,15 +242,19 @@ static int audit_enabled(void)
 {
 	FILE *f = popen("auditctl -s 2>/dev/null", "r");
 	char line[128];
-	int en = -1;
+	long en = -1;
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "enabled %d", &en) == 1)
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strlen("enabled");
+
+		if (!strncmp(line, "enabled ", strlen("enabled ")) &&
+		    !scan_long(&p, 10, 0, 2, &en))
 			break;
+	}
 	pclose(f);
-	return en;
+	return (int)en;
 }
 
 static int sh(const char *fmt, const char *arg)
@@ -544,18 +550,16 @@ static void sweep_stale_dirs(void)
 	DIR *d = opendir("/tmp");
 
 	while (d && (de = readdir(d))) {
-		FILE *f;
+		char owner[32];
 		int pid = 0;
 
 		if (strncmp(de->d_name, "bl-enforce-bench.", 17))
 			continue;
 		snprintf(path, sizeof(path), "/tmp/%s/owner", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
+		if (read_file(path, owner, sizeof(owner)) < 0)
 			continue; /* not ours to judge: an older version's */
-		if (fscanf(f, "%d", &pid) != 1)
+		if (parse_pid(owner, &pid))
 			pid = 0;
-		fclose(f);
 		if (pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH))
 			continue;
 		/* a bench killed mid-policy may have left its flags */
@@ -668,6 +672,13 @@ out:
 	return err;
 }
 
+static int bad_number(const char *opt, const char *arg)
+{
+	fprintf(stderr, "bench enforce: %s takes a number, not \"%s\"\n", opt,
+		arg);
+	return 2;
+}
+
 static int bench_enforce(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -684,33 +695,43 @@ static int bench_enforce(int argc, char **argv)
 			   .web_secs = 5,
 			   .out_dir = getenv("RESULTS") ? getenv("RESULTS") :
 							  "results" };
+	long v, fd;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "n:r:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			o.iters = strtol(optarg, NULL, 10);
+			if (parse_long(optarg, 10, LONG_MIN, LONG_MAX,
+				       &o.iters))
+				return bad_number("--iters", optarg);
 			break;
 		case 'r':
-			o.reps = atoi(optarg);
+			if (parse_long(optarg, 10, INT_MIN, INT_MAX, &v))
+				return bad_number("--reps", optarg);
+			o.reps = (int)v;
 			break;
 		case 'o':
 			o.out_dir = optarg;
 			break;
 		case 'w':
-			o.web_secs = atoi(optarg);
+			if (parse_long(optarg, 10, 0, INT_MAX, &v))
+				return bad_number("--web-secs", optarg);
+			o.web_secs = (int)v;
 			break;
 		case 'c': {
 			/*
 			 * under strace: run the loop, report through the inherited
 			 * fd. Wall time: the tracer's work is not our CPU time.
 			 */
-			double v = write_loop_clock(strtol(optarg, NULL, 10),
-						    mono_ns);
-			int fd = optind < argc ? atoi(argv[optind]) : -1;
+			double clock;
 
-			return fd >= 0 && write(fd, &v, sizeof(v)) ==
-						       sizeof(v) ?
+			if (parse_long(optarg, 10, 1, LONG_MAX, &v) ||
+			    optind >= argc ||
+			    parse_long(argv[optind], 10, 0, INT_MAX, &fd))
+				return 2;
+			clock = write_loop_clock(v, mono_ns);
+			return write((int)fd, &clock, sizeof(clock)) ==
+					       sizeof(clock) ?
 				       0 :
 				       1;
 		}

@@ -23,6 +23,7 @@
 
 #include "lab/bench/bench_enforce_web.h"
 #include "util/log.h"
+#include "util/num.h"
 
 #define WEB_CONNS "16"
 
@@ -157,6 +158,7 @@ static uint64_t ticks_of(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ut = 0, st = 0;
+	const char *field;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -166,11 +168,15 @@ static uint64_t ticks_of(pid_t pid)
 	if (!fgets(buf, sizeof(buf), f))
 		buf[0] = '\0';
 	fclose(f);
-	p = strrchr(buf, ')'); /* comm may hold spaces */
-	if (!p ||
-	    sscanf(p + 2,
-		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-		   &st) != 2)
+	/* utime, stime: fields 14 and 15, counted after the last ')' as
+	 * comm may hold spaces */
+	p = strrchr(buf, ')');
+	for (int i = 3; p && i <= 14; i++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return 0;
+	field = p;
+	if (scan_ull(&field, 10, &ut) || scan_ull(&field, 10, &st))
 		return 0;
 	return ut + st;
 }
@@ -179,6 +185,7 @@ static uint64_t nginx_ticks(const struct web_bench *w)
 {
 	char path[96], buf[256], *tok, *save;
 	uint64_t t = ticks_of(w->nginx);
+	int child;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)w->nginx,
@@ -189,7 +196,8 @@ static uint64_t nginx_ticks(const struct web_bench *w)
 	if (fgets(buf, sizeof(buf), f))
 		for (tok = strtok_r(buf, " \n", &save); tok;
 		     tok = strtok_r(NULL, " \n", &save))
-			t += ticks_of((pid_t)atoi(tok));
+			if (!parse_pid(tok, &child))
+				t += ticks_of(child);
 	fclose(f);
 	return t;
 }
@@ -223,8 +231,17 @@ int web_bench__run(struct web_bench *w, int secs, struct web_result *out)
 		return -errno;
 	}
 	f = fdopen(p[0], "r");
-	while (f && fgets(line, sizeof(line), f))
-		sscanf(line, "Requests/sec: %lf", &rps);
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *num = line + strlen("Requests/sec:");
+		char *end;
+		double v;
+
+		if (strncmp(line, "Requests/sec:", strlen("Requests/sec:")))
+			continue;
+		v = strtod(num, &end);
+		if (end != num)
+			rps = v;
+	}
 	if (f)
 		fclose(f);
 	else

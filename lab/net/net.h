@@ -108,5 +108,7 @@ struct net_tc {
 int net_tc_attach(struct net_tc *t, int ingress_fd, int egress_fd);
 /* Remove our filters (a link or netns already gone counts as done). */
 int net_tc_detach(struct net_tc *t);
+/* A journal entry's argument back into t (seq left 0); -EINVAL if malformed. */
+int net_tc_parse_journal(const char *arg, struct net_tc *t);
 
 #endif

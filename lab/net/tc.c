@@ -8,6 +8,7 @@
 #include "engine/journal.h"
 #include "lab/net/net.h"
 #include "util/log.h"
+#include "util/num.h"
 
 static const enum bpf_tc_attach_point tc_points[2] = { BPF_TC_INGRESS,
 						       BPF_TC_EGRESS };
@@ -39,21 +40,40 @@ static int tc_remove(const char *ns, const char *ifname, uint32_t handle,
 	return err;
 }
 
-static int undo_tc(const char *arg)
-{
-	char ns[64], ifname[IF_NAMESIZE + 1];
-	unsigned handle, prio;
-
-	if (sscanf(arg, "%63s %16s %x %x", ns, ifname, &handle, &prio) != 4)
-		return -EINVAL;
-	return tc_remove(strcmp(ns, "-") ? ns : NULL, ifname, handle, prio);
-}
-JOURNAL_UNDO("tc", undo_tc, "tc filter");
-
 static const char *ns_or_null(const struct net_tc *t)
 {
 	return t->netns[0] ? t->netns : NULL;
 }
+
+/* "NS IFNAME HANDLE PRIO" as net_tc_attach journals it (hex numbers) */
+int net_tc_parse_journal(const char *arg, struct net_tc *t)
+{
+	unsigned long long handle, prio;
+	int off;
+
+	memset(t, 0, sizeof(*t));
+	if (sscanf(arg, "%63s %15s%n", t->netns, t->ifname, &off) != 2)
+		return -EINVAL;
+	arg += off;
+	if (scan_ull(&arg, 16, &handle) || handle > UINT32_MAX ||
+	    scan_ull(&arg, 16, &prio) || prio > UINT32_MAX)
+		return -EINVAL;
+	if (!strcmp(t->netns, "-"))
+		t->netns[0] = '\0';
+	t->handle = (uint32_t)handle;
+	t->prio = (uint32_t)prio;
+	return 0;
+}
+
+static int undo_tc(const char *arg)
+{
+	struct net_tc t;
+
+	if (net_tc_parse_journal(arg, &t))
+		return -EINVAL;
+	return tc_remove(ns_or_null(&t), t.ifname, t.handle, t.prio);
+}
+JOURNAL_UNDO("tc", undo_tc, "tc filter");
 
 int net_tc_attach(struct net_tc *t, int ingress_fd, int egress_fd)
 {

@@ -28,6 +28,7 @@
 #include "util/sha256.h"
 #include "lab/sandbox/sandbox.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/paths.h"
 #include "util/util.h"
 
@@ -325,11 +326,17 @@ static int task_pid(const char *sock, const char *name, pid_t *pid)
 	if (ctr(sock, out, sizeof(out), (char *[]){ "task", "ls", NULL }))
 		return -EIO;
 	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		/* "TASK PID STATUS" */
+		const char *rest;
 		char id[64];
-		int p;
+		long p;
+		int off;
 
-		if (sscanf(line, "%63s %d", id, &p) == 2 && !strcmp(id, name)) {
-			*pid = p;
+		if (sscanf(line, "%63s%n", id, &off) != 1 || strcmp(id, name))
+			continue;
+		rest = line + off;
+		if (!scan_long(&rest, 10, 1, INT_MAX, &p)) {
+			*pid = (pid_t)p;
 			return 0;
 		}
 	}
@@ -429,7 +436,9 @@ static int ctrd_destroy(struct sandbox *sb)
 	struct sandbox *v;
 	char path[512], buf[96];
 	unsigned long long start, now;
-	int n, seq, pid, others = 0;
+	const char *field = buf;
+	long pid, seq;
+	int n, others = 0;
 
 	if (sandbox_list(&v, &n))
 		return 0;
@@ -441,7 +450,9 @@ static int ctrd_destroy(struct sandbox *sb)
 		return 0;
 	if (read_file(ctd_path(path, sizeof(path), "daemon"), buf,
 		      sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%d %llu %d", &pid, &start, &seq) != 3)
+	    scan_long(&field, 10, 1, INT_MAX, &pid) ||
+	    scan_ull(&field, 10, &start) ||
+	    scan_long(&field, 10, 1, INT_MAX, &seq))
 		return 0;
 	if (!proc_start_time(pid, &now) && now == start) {
 		kill(pid, SIGTERM);
@@ -450,7 +461,7 @@ static int ctrd_destroy(struct sandbox *sb)
 			usleep(20000);
 		}
 	}
-	journal_release(seq);
+	journal_release((int)seq);
 	unlink(path);
 	ctd_path(path, sizeof(path), "");
 	return rm_tree(path);

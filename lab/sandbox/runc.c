@@ -28,6 +28,7 @@
 #include "lab/sandbox/sandbox.h"
 #include "util/jw.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/paths.h"
 #include "util/util.h"
 
@@ -365,9 +366,9 @@ static int runc_create(struct sandbox *sb)
 		       sb->name);
 		return err;
 	}
-	if (read_file(pidfile, buf, sizeof(buf)) <= 0)
+	if (read_file(pidfile, buf, sizeof(buf)) <= 0 ||
+	    parse_pid(buf, &sb->init_pid))
 		return -EIO;
-	sb->init_pid = atoi(buf);
 	err = proc_start_time(sb->init_pid, &sb->init_start);
 	if (err)
 		return err;

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sched.h>
@@ -24,6 +25,7 @@
 #include "lab/sandbox/vm.h"
 #include "util/jw.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/paths.h"
 #include "util/util.h"
 
@@ -146,7 +148,9 @@ JOURNAL_UNDO("tree", undo_tree, "directory tree");
 /* The shared bpflab parent cgroup goes with the last sandbox in it. */
 static void tidy_cgroup_parent(const char *dir)
 {
-	char stat[512], path[512], *live;
+	char stat[512], path[512];
+	const char *live;
+	long n;
 
 	snprintf(path, sizeof(path), "%s/cgroup.stat", dir);
 	for (int i = 0; i < 100; i++) {
@@ -156,7 +160,10 @@ static void tidy_cgroup_parent(const char *dir)
 		if (read_file(path, stat, sizeof(stat)) < 0)
 			return;
 		live = strstr(stat, "nr_descendants ");
-		if (!live || atoi(live + 15) > 0)
+		if (!live)
+			return;
+		live += strlen("nr_descendants");
+		if (scan_long(&live, 10, 0, LONG_MAX, &n) || n > 0)
 			return;
 		usleep(10000); /* our child is still dying */
 	}

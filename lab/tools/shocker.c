@@ -25,7 +25,7 @@
 int main(int argc, char **argv)
 {
 	struct file_handle *fh;
-	int mount_id, mount_fd, fd;
+	int mount_id, mount_fd, fd, rc = 2;
 	char buf[64];
 	ssize_t n;
 
@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	if (name_to_handle_at(AT_FDCWD, argv[1], fh, &mount_id, 0)) {
 		fprintf(stderr, "shocker: name_to_handle_at %s: %s\n", argv[1],
 			strerror(errno));
-		return 2;
+		goto out;
 	}
 	printf("handle type %d, %u bytes, mount %d\n", fh->handle_type,
 	       fh->handle_bytes, mount_id);
@@ -49,16 +49,19 @@ int main(int argc, char **argv)
 	if (mount_fd < 0) {
 		fprintf(stderr, "shocker: open %s: %s\n", argv[1],
 			strerror(errno));
-		return 2;
+		goto out;
 	}
 	/* the escape itself: an inode reached by handle, not by any path */
 	fd = open_by_handle_at(mount_fd, fh, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "shocker: open_by_handle_at: %s\n",
 			strerror(errno));
-		return 2;
+		goto out;
 	}
 	n = read(fd, buf, sizeof(buf));
 	printf("opened by handle: fd %d, read %zd bytes\n", fd, n);
-	return 0;
+	rc = 0;
+out:
+	free(fh);
+	return rc;
 }

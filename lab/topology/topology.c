@@ -16,6 +16,7 @@
 #include "lab/topology/topology.h"
 #include "util/jw.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/paths.h"
 #include "util/util.h"
 
@@ -111,10 +112,9 @@ static int wait_pidfile(const char *path, pid_t *pid)
 	char buf[32];
 
 	for (int i = 0; i < 200; i++) {
-		if (read_file(path, buf, sizeof(buf)) > 0 && atoi(buf) > 0) {
-			*pid = atoi(buf);
+		if (read_file(path, buf, sizeof(buf)) > 0 &&
+		    !parse_pid(buf, pid))
 			return 0;
-		}
 		usleep(50000);
 	}
 	return -ETIMEDOUT;
@@ -419,12 +419,15 @@ static bool server_alive(const struct node *n)
 {
 	char path[300], dir[256], buf[32];
 	struct sandbox sb;
+	pid_t pid;
 
 	if (n->role == NODE_SANDBOX)
 		return !sandbox_load(TOPO_CLIENT, &sb) && sandbox_alive(&sb);
 	snprintf(path, sizeof(path), "%s/%s", node_dir(dir, sizeof(dir), n),
 		 n->role == NODE_NGINX ? "nginx.pid" : "mysqld.pid");
-	return read_file(path, buf, sizeof(buf)) > 0 && !kill(atoi(buf), 0);
+	/* an empty or torn pid file is no server (kill(0) would say alive) */
+	return read_file(path, buf, sizeof(buf)) > 0 && !parse_pid(buf, &pid) &&
+	       !kill(pid, 0);
 }
 
 int topology_status(struct jw *w)

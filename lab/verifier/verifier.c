@@ -26,48 +26,42 @@
  */
 #define VF_LOG_SIZE (4u << 20)
 
+/* a case's name, source file and both builds, all from its one name */
+#define VF_CASE(id)                                \
+	.name = #id, .source = "vf_" #id ".bpf.c", \
+	.unsafe_elf = vf_##id##_bpf__elf_bytes,    \
+	.fixed_elf = vf_##id##_fixed_bpf__elf_bytes
+
 const struct vf_case vf_cases[] = {
 	{
-		.name = "oob",
+		VF_CASE(oob),
 		.title = "an out-of-bounds packet read",
-		.source = "vf_oob.bpf.c",
 		.hint = "Every byte read from the packet must be proven to lie before\n"
 			"data_end. The program checks the Ethernet header only; compare\n"
 			"(void *)(ip + 1) with data_end before reading ip->protocol.\n",
-		.unsafe_elf = vf_oob_bpf__elf_bytes,
-		.fixed_elf = vf_oob_fixed_bpf__elf_bytes,
 		.probe_len = { 60, 20, 60 },
 	},
 	{
-		.name = "null",
+		VF_CASE(null),
 		.title = "a map value dereferenced without a NULL check",
-		.source = "vf_null.bpf.c",
 		.hint = "bpf_map_lookup_elem() returns NULL when the key is not in the\n"
 			"map (type map_value_or_null in the log). Test the pointer before\n"
 			"*packets += 1, and create the entry when it is missing.\n",
-		.unsafe_elf = vf_null_bpf__elf_bytes,
-		.fixed_elf = vf_null_fixed_bpf__elf_bytes,
 		.probe_len = { 60, 60, 60 },
 	},
 	{
-		.name = "loop",
+		VF_CASE(loop),
 		.title = "an unbounded loop",
-		.source = "vf_loop.bpf.c",
 		.hint = "The verifier must see every loop end. skb->len can be anything,\n"
 			"so bound the loop by a constant as well (i < 64 && i < len).\n",
-		.unsafe_elf = vf_loop_bpf__elf_bytes,
-		.fixed_elf = vf_loop_fixed_bpf__elf_bytes,
 		.probe_len = { 60, 20, 61 },
 	},
 	{
-		.name = "ctx",
+		VF_CASE(ctx),
 		.title = "a write to a read-only context field",
-		.source = "vf_ctx.bpf.c",
 		.hint = "skb->len is read-only for a tc program (the verifier calls it an\n"
 			"invalid bpf_context access). Let the kernel trim the packet:\n"
 			"bpf_skb_change_tail(skb, CLAMP_LEN, 0).\n",
-		.unsafe_elf = vf_ctx_bpf__elf_bytes,
-		.fixed_elf = vf_ctx_fixed_bpf__elf_bytes,
 		.probe_len = { 200, 60, 129 },
 	},
 };

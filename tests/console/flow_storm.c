@@ -28,6 +28,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A number > 0, or -1 for anything else ("", "10x", "-3"). */
+static double positive(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	return end != s && !*end && v > 0 ? v : -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in to[BATCH];
@@ -37,8 +46,8 @@ int main(int argc, char **argv)
 	unsigned long long sent = 0, seq = 0;
 	int fd;
 
-	if (argc != 3 || (rate = atof(argv[1])) <= 0 ||
-	    (secs = atof(argv[2])) <= 0) {
+	if (argc != 3 || (rate = positive(argv[1])) <= 0 ||
+	    (secs = positive(argv[2])) <= 0) {
 		fprintf(stderr, "usage: flow_storm RATE SECONDS\n");
 		return 2;
 	}

@@ -6,6 +6,7 @@
 # its effect, readers live, and kill events name the policy.
 # With MODE=monitor the same attacks succeed and are posted: the test can fail.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/policies.sh"
 need_root
 need_cmd python3
 need_cmd perl
@@ -27,43 +28,8 @@ mkdir -p "$etc"
 cp /etc/passwd /etc/shadow /etc/group /etc/gshadow "$etc/"
 ln "$etc/shadow" "$dir/shadow-hardlink" # made before the policy exists
 ln -s "$etc/passwd" "$dir/passwd-symlink"
-cat >"$dir/policy.yaml" <<EOF
-apiVersion: cilium.io/v1alpha1
-kind: TracingPolicy
-metadata:
-  name: "protect-etc-copy"
-spec:
-  options:
-  - name: "policy-mode"
-    value: "$MODE"
-  kprobes:
-  - call: "security_file_permission"
-    syscall: false
-    args:
-    - index: 0
-      type: "file"
-    - index: 1
-      type: "int"
-    selectors:
-    - matchArgs:
-      - index: 0
-        operator: "Prefix"
-        values:
-        - "$etc/passwd"
-        - "$etc/shadow"
-        - "$etc/group"
-        - "$etc/gshadow"
-      - index: 1
-        operator: "Equal"
-        values:
-        - "2"
-      matchBinaries:
-      - operator: "NotIn"
-        values:
-        - "/usr/sbin/vipw"
-      matchActions:
-      - action: Sigkill
-EOF
+file_write_policy --except-binary /usr/sbin/vipw protect-etc-copy "$MODE" Prefix \
+	"$etc/passwd" "$etc/shadow" "$etc/group" "$etc/gshadow" >"$dir/policy.yaml"
 
 ENGINE_LOG=$dir/engine.log start_engine --modules proc,enforce
 "$BPFLAB" policy apply "$dir/policy.yaml" || fail "apply failed"

@@ -6,6 +6,7 @@
 # recovery. A file that was already immutable before the policy keeps its
 # flag after the policy goes. Monitor mode never sets the flag.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/policies.sh"
 need_root
 need_cmd lsattr
 need_cmd chattr
@@ -22,37 +23,7 @@ echo secret >"$dir/protected"
 echo admin >"$dir/already"
 chattr +i "$dir/already" || skip "this file system has no immutable flag"
 policy() { # mode
-	cat <<YAML
-apiVersion: cilium.io/v1alpha1
-kind: TracingPolicy
-metadata:
-  name: "imm-undo"
-spec:
-  options:
-  - name: "policy-mode"
-    value: "$1"
-  kprobes:
-  - call: "security_file_permission"
-    syscall: false
-    args:
-    - index: 0
-      type: "file"
-    - index: 1
-      type: "int"
-    selectors:
-    - matchArgs:
-      - index: 0
-        operator: "Equal"
-        values:
-        - "$dir/protected"
-        - "$dir/already"
-      - index: 1
-        operator: "Equal"
-        values:
-        - "2"
-      matchActions:
-      - action: Sigkill
-YAML
+	file_write_policy imm-undo "$1" Equal "$dir/protected" "$dir/already"
 }
 flag() { lsattr "$1" | cut -d' ' -f1 | grep -q i && echo i || echo -; }
 

@@ -9,6 +9,7 @@
 # scope) gets no immutable flag, and none is left after delete.
 # With MODE=monitor the same writes land and are posted (the test can fail).
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/policies.sh"
 need_root
 need_cmd lsattr
 export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-test-enforce}
@@ -46,40 +47,7 @@ print((os.major(d) << 20) | os.minor(d))' "/proc/$p/root/etc/passwd")"
 	>/dev/null 2>&1 &
 HOLDER=$!
 sleep 1
-cat >"$dir/policy.yaml" <<YAML
-apiVersion: cilium.io/v1alpha1
-kind: TracingPolicy
-metadata:
-  name: "enf-sbx-passwd"
-spec:
-  options:
-  - name: "policy-mode"
-    value: "$MODE"
-  kprobes:
-  - call: "security_file_permission"
-    syscall: false
-    args:
-    - index: 0
-      type: "file"
-    - index: 1
-      type: "int"
-    selectors:
-    - matchArgs:
-      - index: 0
-        operator: "Equal"
-        values:
-        - "/etc/passwd"
-      - index: 1
-        operator: "Equal"
-        values:
-        - "2"
-      matchSandboxes:    # every sandbox, never the host
-      - operator: "In"
-        values:
-        - "*"
-      matchActions:
-      - action: Sigkill
-YAML
+file_write_policy --in-sandboxes enf-sbx-passwd "$MODE" Equal /etc/passwd >"$dir/policy.yaml"
 "$BPFLAB" policy apply "$dir/policy.yaml" || fail "apply failed"
 "$BPFLAB" events -o json --type kprobe --timeout 150s >"$dir/events.json" 2>&1 &
 EVENTS_PID=$!

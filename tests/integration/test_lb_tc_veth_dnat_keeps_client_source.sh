@@ -5,6 +5,7 @@
 # the VIP (reverse NAT, or the handshake would fail), and bytes are counted.
 # timeout: 60
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/netns.sh"
 need_root
 need_cmd ip
 PY=/usr/bin/python3
@@ -23,17 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for ns in $C $N $B; do ip netns add $ns && ip -n $ns link set lo up || fail "netns $ns"; done
-ip link add eth0 netns $C type veth peer name c0 netns $N
-ip link add eth0 netns $B type veth peer name b0 netns $N
-ip -n $C addr add 198.18.40.2/24 dev eth0
-ip -n $N addr add 198.18.40.1/24 dev c0
-ip -n $N addr add 198.18.41.1/24 dev b0
-ip -n $B addr add 198.18.41.2/24 dev eth0
-for l in "$C eth0" "$N c0" "$N b0" "$B eth0"; do set -- $l; ip -n $1 link set $2 up; done
-ip -n $C route add default via 198.18.40.1
-ip -n $B route add default via 198.18.41.1
-ip netns exec $N sysctl -qw net.ipv4.ip_forward=1
+netns_router $C $N $B 40 41
 ip netns exec $B $PY -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -3,6 +3,7 @@
 # back from the VIP, on unconnected (sendto/recvfrom) and connected sockets.
 # timeout: 60
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/netns.sh"
 need_root
 need_cmd ip
 PY=/usr/bin/python3
@@ -21,14 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add $C && ip netns add $B || fail "netns"
-ip -n $C link set lo up
-ip -n $B link set lo up
-ip link add bl-lbu-b netns $C type veth peer name eth0 netns $B
-ip -n $C addr add 198.18.21.1/24 dev bl-lbu-b
-ip -n $C link set bl-lbu-b up
-ip -n $B addr add 198.18.21.2/24 dev eth0
-ip -n $B link set eth0 up
+netns_pair $C $B bl-lbu-b 21
 ip netns exec $B $PY -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

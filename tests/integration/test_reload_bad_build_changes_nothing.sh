@@ -9,6 +9,7 @@
 # good build directory, and `reload --binary` a bpflab binary on disk,
 # each swap every program.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/netns.sh"
 need_root
 need_cmd python3
 need_cmd ip
@@ -29,14 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add $C && ip netns add $B || fail "netns"
-ip -n $C link set lo up
-ip -n $B link set lo up
-ip link add bl-rlbad-$$ netns $C type veth peer name eth0 netns $B
-ip -n $C addr add 198.18.37.1/24 dev bl-rlbad-$$
-ip -n $C link set bl-rlbad-$$ up
-ip -n $B addr add 198.18.37.2/24 dev eth0
-ip -n $B link set eth0 up
+netns_pair $C $B bl-rlbad-$$ 37
 ip netns exec $B python3 -c '
 import socketserver
 class H(socketserver.BaseRequestHandler):

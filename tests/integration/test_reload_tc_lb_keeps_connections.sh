@@ -8,6 +8,7 @@
 # carries over to the new program, which keeps reverse-NATting its
 # replies). Each reload reports the tc filters it replaced.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/netns.sh"
 need_root
 need_cmd python3
 need_cmd ip
@@ -29,17 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for ns in $C $N $B; do ip netns add $ns && ip -n $ns link set lo up || fail "netns $ns"; done
-ip link add eth0 netns $C type veth peer name c0 netns $N
-ip link add eth0 netns $B type veth peer name b0 netns $N
-ip -n $C addr add 198.18.42.2/24 dev eth0
-ip -n $N addr add 198.18.42.1/24 dev c0
-ip -n $N addr add 198.18.43.1/24 dev b0
-ip -n $B addr add 198.18.43.2/24 dev eth0
-for l in "$C eth0" "$N c0" "$N b0" "$B eth0"; do set -- $l; ip -n $1 link set $2 up; done
-ip -n $C route add default via 198.18.42.1
-ip -n $B route add default via 198.18.43.1
-ip netns exec $N sysctl -qw net.ipv4.ip_forward=1
+netns_router $C $N $B 42 43
 # the backend answers every message with the address it came from
 ip netns exec $B python3 -c '
 import socketserver

@@ -10,6 +10,7 @@
 # is not blank. Empty inputs give "no ... since T" sections and no chart;
 # --since drops what is older; bad usage exits 2 and writes nothing.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/policies.sh"
 need_root
 CHROMIUM=$(command -v chromium || command -v chromium-browser) || skip "chromium is not installed"
 need_cmd curl
@@ -109,36 +110,7 @@ WAIT_SECS=120 wait_for "$BPFLAB" status >/dev/null 2>&1 ||
 	fail "the engine did not answer: $(tail -5 "$ENGINE_LOG")"
 "$BPFLAB" status | grep -q '^enforce ' || fail "the engine runs without its enforce module"
 mkdir -p "$tmp/guarded" && echo secret >"$tmp/guarded/file"
-cat >"$tmp/watch.yaml" <<YAML
-apiVersion: cilium.io/v1alpha1
-kind: TracingPolicy
-metadata:
-  name: "bl-report-watch"
-spec:
-  options:
-  - name: "policy-mode"
-    value: "monitor"
-  kprobes:
-  - call: "security_file_permission"
-    syscall: false
-    args:
-    - index: 0
-      type: "file"
-    - index: 1
-      type: "int"
-    selectors:
-    - matchArgs:
-      - index: 0
-        operator: "Prefix"
-        values:
-        - "$tmp/guarded/"
-      - index: 1
-        operator: "Equal"
-        values:
-        - "2"
-      matchActions:
-      - action: Sigkill
-YAML
+file_write_policy bl-report-watch monitor Prefix "$tmp/guarded/" >"$tmp/watch.yaml"
 "$BPFLAB" policy apply "$tmp/watch.yaml" >/dev/null || fail "policy apply"
 "$BPFLAB" netpol apply "$TOP/tests/data/cnp/good/web-db.yaml" >/dev/null || fail "netpol apply"
 
