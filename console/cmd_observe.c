@@ -252,14 +252,16 @@ static int capture(struct observe *o, const struct flow_obs_opts *fo,
 	if (!flow_obs__stats(o->obs, st, BL_STAT_MAX))
 		fprintf(stderr,
 			"observe: %llu packets, %llu records, %llu lost, %llu "
-			"L7 pairs, %llu L7 unparsed, %llu not IPv4, %llu log errors\n",
+			"L7 pairs, %llu L7 unparsed, %llu not IPv4, %llu log errors, "
+			"%llu L7 sampled\n",
 			(unsigned long long)st[FLOW_STAT_PACKETS],
 			(unsigned long long)o->records,
 			(unsigned long long)st[BL_STAT_LOST],
 			(unsigned long long)st[FLOW_STAT_L7_PAIRED],
 			(unsigned long long)st[FLOW_STAT_L7_UNPARSED],
 			(unsigned long long)st[FLOW_STAT_NOT_IPV4],
-			(unsigned long long)o->log_errors);
+			(unsigned long long)o->log_errors,
+			(unsigned long long)st[FLOW_STAT_L7_SAMPLED]);
 	return err;
 }
 
@@ -457,6 +459,7 @@ enum {
 	OPT_LAST,
 	OPT_NETNS,
 	OPT_NO_L7,
+	OPT_L7_RECORDS,
 	OPT_DURATION,
 	OPT_LOG,
 	OPT_FROM_SANDBOX,
@@ -500,6 +503,7 @@ static int run_observe(int argc, char **argv)
 		{ "http-path", required_argument, NULL, OPT_PATH },
 		{ "http-status", required_argument, NULL, OPT_STATUS },
 		{ "no-l7", no_argument, NULL, OPT_NO_L7 },
+		{ "l7-records", required_argument, NULL, OPT_L7_RECORDS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "flow-log", required_argument, NULL, OPT_LOG },
 		{ "from-sandbox", required_argument, NULL, OPT_FROM_SANDBOX },
@@ -513,10 +517,11 @@ static int run_observe(int argc, char **argv)
 		{},
 	};
 	struct observe o = { .fmt = OUT_COMPACT };
-	struct flow_obs_opts fo = { 0 };
+	struct flow_obs_opts fo = { .l7_rate = FLOW_L7_RATE_DEFAULT };
 	struct flow_log_tail *tail = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t duration = 0;
+	bool l7_records_set = false;
 	int c, err = 0, rc = EXIT_USAGE;
 	char *end;
 
@@ -622,6 +627,11 @@ static int run_observe(int argc, char **argv)
 		case OPT_NO_L7:
 			fo.no_l7 = true;
 			break;
+		case OPT_L7_RECORDS:
+			if (flow_parse_l7_records(optarg, &fo.l7_rate))
+				goto bad;
+			l7_records_set = true;
+			break;
 		case OPT_DURATION:
 			if (parse_duration_ns(optarg, &duration))
 				goto bad;
@@ -667,6 +677,12 @@ static int run_observe(int argc, char **argv)
 	if (o.fmt == OUT_NONE && (!fo.n_ifaces || engine_is_running())) {
 		fprintf(stderr,
 			"bpflab observe: -o none is for a capture (-i IFACE without an engine)\n");
+		goto out;
+	}
+	if (l7_records_set && (!fo.n_ifaces || engine_is_running())) {
+		fprintf(stderr,
+			"bpflab observe: --l7-records is for a capture (-i IFACE without an engine); an engine takes %s\n",
+			"BPFLAB_L7_RECORDS");
 		goto out;
 	}
 	if (fo.n_ifaces && o.last) {
@@ -743,6 +759,7 @@ CLI_COMMAND(
 		"Hubble-style flows and HTTP from tc, live or from the flow log",
 	.usage =
 		"Usage: bpflab observe -i IFACE [-i IFACE]... [--netns NS] [--no-l7]\n"
+		"                      [--l7-records all|adaptive|N]\n"
 		"                      [--duration D] [FILTERS] [-o FORMAT]\n"
 		"       bpflab observe [--since T] [--last N] [--follow] [FILTERS]\n"
 		"                      [-o FORMAT]\n"
@@ -766,6 +783,17 @@ CLI_COMMAND(
 		"  -i, --interface IFACE  interface to watch (repeatable, up to 8)\n"
 		"      --netns NS         the interfaces are in netns NS (/run/netns/NS)\n"
 		"      --no-l7            flows only; do not parse payloads\n"
+		"      --l7-records all|adaptive|N\n"
+		"                         the L7 record budget: every request/\n"
+		"                         response pair counts in the kernel\n"
+		"                         (metrics); errors (HTTP >= 400, MySQL\n"
+		"                         ERR), pairs slower than 50ms and each\n"
+		"                         connection's first pair are always sent\n"
+		"                         as records; the others up to N a second\n"
+		"                         (adaptive, the default: 2000), the rest\n"
+		"                         counted as sampled, never as lost; all:\n"
+		"                         a record for every pair. An engine takes\n"
+		"                         it from BPFLAB_L7_RECORDS\n"
 		"      --duration D       stop after D (5s, 1m)\n"
 		"      --flow-log DIR     log directory (default:\n"
 		"                         /var/lib/bpflab/flows/<run dir name>)\n"
@@ -802,8 +830,9 @@ CLI_COMMAND(
 		"opened the connection), the server, latency, status and query text.\n"
 		"\n"
 		"The counters printed on exit (packets, records, lost, HTTP pairs,\n"
-		"HTTP unparsed) come from the kernel; \"unparsed\" counts responses\n"
-		"seen without their request and pipelined requests not paired.\n"
+		"HTTP unparsed, L7 sampled) come from the kernel; \"unparsed\"\n"
+		"counts responses seen without their request and pipelined requests\n"
+		"not paired; \"sampled\" the pairs the record budget did not send.\n"
 		"Each end is named as Hubble does: source/destination {identity,\n"
 		"labels, pod_name, namespace} from the engine's network-policy\n"
 		"endpoints, else the sandbox that owns the address, else\n"

@@ -355,7 +355,8 @@ static int ep_set(struct netpol *np, const struct netpol_endpoint *in,
 			np->skel->maps.np_cgroup, &slot->cgroup_id,
 			sizeof(slot->cgroup_id), &slot->identity,
 			sizeof(slot->identity), BPF_ANY);
-	if (!ret && slot->ifname[0] && !slot->tc_seq)
+	/* a kept attachment is renewed: the link may be a new one */
+	if (!ret && slot->ifname[0])
 		ret = np_tc_attach(np, slot);
 	if (ret)
 		snprintf(err, errlen, "endpoint %s: %s", slot->name,

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "engine/journal.h"
 #include "lab/net/net.h"
 #include "netpol/netpol_priv.h"
 
@@ -23,14 +24,22 @@ static struct net_tc ep_tc(const struct netpol_endpoint *ep)
 	return t;
 }
 
+/*
+ * Attach, or attach again: the filter replaces ours on a link that has it
+ * and lands on a new link of the same name (a rebuilt lab), so a
+ * re-announced endpoint is always enforced on the link it has now.
+ */
 int np_tc_attach(struct netpol *np, struct netpol_endpoint *ep)
 {
 	struct net_tc t = ep_tc(ep);
 	int err = net_tc_attach(&t, netpol__tc_prog_fd(np, true),
 				netpol__tc_prog_fd(np, false));
 
-	if (!err)
+	if (!err) {
+		if (ep->tc_seq && ep->tc_seq != t.seq)
+			journal_release(ep->tc_seq);
 		ep->tc_seq = t.seq;
+	}
 	return err;
 }
 

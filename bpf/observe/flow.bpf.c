@@ -15,6 +15,11 @@
  * space reads flow_map for the byte counters in between. What the parser
  * cannot pair (a response with no request seen, a second request before the
  * first was answered) is counted in flow_stats, never guessed.
+ *
+ * Every pair is counted in l7_agg (metrics read it). Its record goes out
+ * under a budget (l7_rate): errors, slow pairs and a connection's first
+ * pair always; the others up to l7_rate a second per CPU. What the budget
+ * holds back is counted as sampled (FLOW_STAT_L7_SAMPLED), never as lost.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -43,6 +48,29 @@ struct {
 } flow_rb SEC(".maps");
 
 BL_DECLARE_STATS(flow_stats);
+
+/* Every L7 pair, counted (see flow.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, L7_AGG_ENTRIES);
+	__type(key, struct l7_agg_key);
+	__type(value, struct l7_agg_val);
+} l7_agg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct l7_budget);
+} l7_budget_map SEC(".maps");
+
+/*
+ * Load-time knobs of the record budget: ordinary pairs sent per second and
+ * CPU (0: every pair is sent), and the latency from which a pair is slow
+ * and always sent.
+ */
+const volatile __u32 l7_rate = 0;
+const volatile __u64 l7_slow_ns = 50000000;
 
 /* Connecting sockets → their owner, until established (see flow.bpf.h). */
 struct {
@@ -192,6 +220,76 @@ static __always_inline void l7_request(struct __sk_buff *skb,
 	load_text(skb, text_off, v->path);
 }
 
+/* Count one pair in l7_agg: total, latency sum and its bucket. */
+static __always_inline void l7_count(const struct bl_flow_tuple *req_t,
+				     const struct flow_val *req, __u8 proto,
+				     __u16 status, __u64 lat_ns)
+{
+	static const __u32 bounds_us[] = { L7_LAT_BOUNDS_US };
+	struct l7_agg_key k = {
+		.saddr = req_t->saddr,
+		.daddr = req_t->daddr,
+		.dport = req_t->dport,
+		.proto = proto,
+		.method = req->method,
+		.status = status,
+	};
+	struct l7_agg_val *a, zero = {};
+	__u64 lat_us = lat_ns / 1000;
+	__u32 b = L7_LAT_BUCKETS - 1;
+
+	a = bpf_map_lookup_elem(&l7_agg, &k);
+	if (!a) {
+		bpf_map_update_elem(&l7_agg, &k, &zero, BPF_NOEXIST);
+		a = bpf_map_lookup_elem(&l7_agg, &k);
+		if (!a) {
+			bl_stat_inc(&flow_stats, BL_STAT_ERRORS);
+			return;
+		}
+	}
+	for (__u32 i = 0; i < L7_LAT_BUCKETS - 1; i++) {
+		if (lat_us <= bounds_us[i]) {
+			b = i;
+			break;
+		}
+	}
+	/* per-CPU value: plain adds */
+	a->count++;
+	a->lat_sum_ns += lat_ns;
+	if (b < L7_LAT_BUCKETS)
+		a->bucket[b]++;
+}
+
+/* One more ordinary record this second on this CPU, if the budget allows. */
+static __always_inline bool l7_budget_take(__u64 now)
+{
+	__u32 zero = 0;
+	struct l7_budget *bg = bpf_map_lookup_elem(&l7_budget_map, &zero);
+
+	if (!bg)
+		return true;
+	if (now - bg->win_ns >= 1000000000ull) {
+		bg->win_ns = now;
+		bg->sent = 0;
+	}
+	if (bg->sent >= l7_rate)
+		return false;
+	bg->sent++;
+	return true;
+}
+
+/* Whether this pair goes out as a record (see the header comment). */
+static __always_inline bool l7_record_wanted(const struct flow_val *req,
+					     __u8 proto, __u16 status,
+					     __u64 lat_ns, __u64 now)
+{
+	if (!l7_rate || !req->l7_seen || lat_ns >= l7_slow_ns)
+		return true;
+	if (proto == BL_L7_HTTP ? status >= 400 : status == BL_MYSQL_ERR)
+		return true;
+	return l7_budget_take(now);
+}
+
 /* Pair a response with the request waiting on the reverse tuple. */
 static __always_inline void l7_response(struct __sk_buff *skb,
 					const struct bl_flow_tuple *t,
@@ -206,18 +304,27 @@ static __always_inline void l7_response(struct __sk_buff *skb,
 	};
 	struct flow_val *req = bpf_map_lookup_elem(&flow_map, &rev);
 	struct bl_l7_event *e;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_ns(), lat;
 
 	if (!req || !req->req_ns || req->l7proto != proto ||
 	    now < req->req_ns) {
 		flow_stat_add(FLOW_STAT_L7_UNPARSED, 1);
 		return;
 	}
+	lat = now - req->req_ns;
+	l7_count(&rev, req, proto, status, lat);
+	flow_stat_add(FLOW_STAT_L7_PAIRED, 1);
+	if (!l7_record_wanted(req, proto, status, lat, now)) {
+		flow_stat_add(FLOW_STAT_L7_SAMPLED, 1);
+		req->req_ns = 0;
+		return;
+	}
+	req->l7_seen = 1;
 	e = bl_rb_reserve(&flow_rb, &flow_stats, sizeof(*e));
 	if (e) {
 		bl_hdr_init(&e->hdr, BL_OP_L7, sizeof(*e));
 		e->tuple = rev;
-		e->latency_ns = now - req->req_ns;
+		e->latency_ns = lat;
 		e->ifindex = skb->ifindex;
 		e->status = status;
 		e->method = req->method;
@@ -226,7 +333,6 @@ static __always_inline void l7_response(struct __sk_buff *skb,
 		flow_submit(e);
 	}
 	req->req_ns = 0;
-	flow_stat_add(FLOW_STAT_L7_PAIRED, 1);
 }
 
 /*
@@ -366,6 +472,17 @@ static __always_inline int flow_observe(struct __sk_buff *skb, bool egress)
 			bl_stat_inc(&flow_stats, BL_STAT_ERRORS);
 			return TC_ACT_UNSPEC;
 		}
+		flags |= BL_FLOW_NEW;
+	} else if ((tcp_flags & BL_TCP_SYN) && v->ended) {
+		/* A new connection on a finished one's tuple (a reused port):
+		 * its own flow, with its own totals and first L7 pair. */
+		v->packets = 0;
+		v->bytes = 0;
+		v->first_ns = bpf_ktime_get_ns();
+		v->flags_seen = 0;
+		v->ended = 0;
+		v->req_ns = 0;
+		v->l7_seen = 0;
 		flags |= BL_FLOW_NEW;
 	}
 	/* Per-packet counters; two CPUs may race on one flow, as Cilium's do. */

@@ -27,7 +27,9 @@ enum flow_stat {
 	FLOW_STAT_NOT_IPV4 = 4, /* not followed: IPv6, ARP, short */
 	FLOW_STAT_L7_PAIRED = 5, /* HTTP request/response pairs emitted */
 	FLOW_STAT_L7_UNPARSED = 6, /* responses without a request, pipelined */
-	/* slot 7 (BL_STAT_MAX - 1) is free */
+	/* Pairs counted in l7_agg but sent as no record (the record budget):
+	 * sampled, not lost. */
+	FLOW_STAT_L7_SAMPLED = 7,
 };
 
 /* One direction of a connection (key: its bl_flow_tuple). */
@@ -43,7 +45,8 @@ struct flow_val {
 	__u8 ended; /* FIN/RST already reported */
 	__u8 method; /* L7: pending request's method / MySQL command */
 	__u8 l7proto; /* L7: pending request's enum bl_l7_proto */
-	__u8 pad[7];
+	__u8 l7_seen; /* L7: a pair of this connection was already recorded */
+	__u8 pad[6];
 	char path[BL_HTTP_PATH_LEN]; /* L7: pending request's text */
 };
 
@@ -60,5 +63,42 @@ struct flow_owner_val {
 };
 
 #define FLOW_OWNER_ENTRIES 8192
+
+/*
+ * In-kernel L7 aggregation: every request/response pair is counted here,
+ * per client address, server address and port, protocol, method and
+ * status, with its latency in Hubble's histogram buckets. Metrics read
+ * this map, so they count every request whether or not the record budget
+ * sent a record for it.
+ */
+#define L7_AGG_ENTRIES 4096
+/* Upper bounds of the latency buckets in microseconds (Hubble's, in s:
+ * 0.005 ... 10); the last bucket is +Inf. */
+#define L7_LAT_BOUNDS_US                                                     \
+	5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, \
+		5000000, 10000000
+#define L7_LAT_BUCKETS 12
+
+struct l7_agg_key {
+	__u32 saddr; /* client, network order */
+	__u32 daddr; /* server, network order */
+	__u16 dport; /* server port, host order */
+	__u8 proto; /* enum bl_l7_proto */
+	__u8 method; /* enum bl_http_method; MySQL: the command byte */
+	__u16 status; /* HTTP status; MySQL: enum bl_mysql_status */
+	__u16 pad;
+};
+
+struct l7_agg_val {
+	__u64 count;
+	__u64 lat_sum_ns;
+	__u64 bucket[L7_LAT_BUCKETS]; /* not cumulative: one bucket per pair */
+};
+
+/* The record budget's per-CPU window (one second). */
+struct l7_budget {
+	__u64 win_ns; /* start of the current window */
+	__u64 sent; /* ordinary records sent in it */
+};
 
 #endif

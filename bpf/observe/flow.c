@@ -52,43 +52,67 @@ static void detach(struct flow_attach *a)
 		pr_warn("observe: couldn't detach from %s", a->tc.ifname);
 }
 
-int flow_obs__attach(struct flow_obs *f, const char *netns, const char *ifname)
+/* ifindex of ifname in netns (NULL: ours), or -errno. */
+static int iface_index(const char *netns, const char *ifname)
 {
-	struct flow_attach *a;
-	int saved, err;
+	int saved, err, ifindex;
 
-	if (f->n_at == FLOW_MAX_IFACES)
-		return -ENOSPC;
-	for (int i = 0; i < f->n_at; i++)
-		if (!strcmp(f->at[i].tc.ifname, ifname) &&
-		    !strcmp(f->at[i].tc.netns, netns ? netns : ""))
-			return -EALREADY;
-	a = &f->at[f->n_at];
-	memset(a, 0, sizeof(*a));
-	a->tc.handle = FLOW_TC_HANDLE;
-	a->tc.prio = FLOW_TC_PRIO;
-	snprintf(a->tc.netns, sizeof(a->tc.netns), "%s", netns ? netns : "");
-	snprintf(a->tc.ifname, sizeof(a->tc.ifname), "%s", ifname);
 	err = net_ns_enter(netns, &saved);
 	if (err) {
 		pr_err("observe: couldn't enter netns %s: %s\n", netns,
 		       strerror(-err));
 		return err;
 	}
-	a->ifindex = if_nametoindex(ifname);
-	if (!a->ifindex) {
+	ifindex = (int)if_nametoindex(ifname);
+	net_ns_leave(saved);
+	if (!ifindex) {
 		pr_err("observe: no interface '%s'%s%s\n", ifname,
 		       netns ? " in netns " : "", netns ? netns : "");
-		err = -ENODEV;
-		goto out;
+		return -ENODEV;
 	}
-out:
-	net_ns_leave(saved);
-	if (err)
-		return err;
-	err = net_tc_attach(&a->tc,
-			    bpf_program__fd(f->skel->progs.bl_flow_ingress),
-			    bpf_program__fd(f->skel->progs.bl_flow_egress));
+	return ifindex;
+}
+
+/* Attach to slot a's interface, now at ifindex. */
+static int attach_slot(struct flow_obs *f, struct flow_attach *a, int ifindex)
+{
+	a->ifindex = ifindex;
+	return net_tc_attach(&a->tc,
+			     bpf_program__fd(f->skel->progs.bl_flow_ingress),
+			     bpf_program__fd(f->skel->progs.bl_flow_egress));
+}
+
+int flow_obs__attach(struct flow_obs *f, const char *netns, const char *ifname)
+{
+	struct flow_attach *a;
+	int ifindex, err;
+
+	ifindex = iface_index(netns, ifname);
+	if (ifindex < 0)
+		return ifindex;
+	for (int i = 0; i < f->n_at; i++) {
+		a = &f->at[i];
+		if (strcmp(a->tc.ifname, ifname) ||
+		    strcmp(a->tc.netns, netns ? netns : ""))
+			continue;
+		if (a->ifindex == (uint32_t)ifindex)
+			return -EALREADY;
+		/*
+		 * Same name, new link (the lab was rebuilt): the old link took
+		 * its filters along; release them and watch the new one.
+		 */
+		detach(a);
+		return attach_slot(f, a, ifindex);
+	}
+	if (f->n_at == FLOW_MAX_IFACES)
+		return -ENOSPC;
+	a = &f->at[f->n_at];
+	memset(a, 0, sizeof(*a));
+	a->tc.handle = FLOW_TC_HANDLE;
+	a->tc.prio = FLOW_TC_PRIO;
+	snprintf(a->tc.netns, sizeof(a->tc.netns), "%s", netns ? netns : "");
+	snprintf(a->tc.ifname, sizeof(a->tc.ifname), "%s", ifname);
+	err = attach_slot(f, a, ifindex);
 	if (!err)
 		f->n_at++;
 	return err;
@@ -101,6 +125,39 @@ static int on_record(void *ctx, void *data, size_t len)
 	if (len < sizeof(struct bl_hdr))
 		return 0;
 	return f->fn(data, len, f->ctx);
+}
+
+/* The kernel keeps the budget per CPU: split the machine-wide rate. */
+static uint32_t per_cpu_rate(unsigned int rate)
+{
+	int ncpus = libbpf_num_possible_cpus();
+
+	if (!rate)
+		return 0;
+	if (ncpus <= 0)
+		ncpus = 1;
+	return (rate + ncpus - 1) / ncpus;
+}
+
+int flow_parse_l7_records(const char *s, unsigned int *rate)
+{
+	unsigned long v;
+	char *end;
+
+	if (!strcmp(s, "all")) {
+		*rate = 0;
+		return 0;
+	}
+	if (!strcmp(s, "adaptive")) {
+		*rate = FLOW_L7_RATE_DEFAULT;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || !v || v > 10000000)
+		return -EINVAL;
+	*rate = v;
+	return 0;
 }
 
 int flow_obs__open(struct flow_obs **out, const struct flow_obs_opts *o,
@@ -123,6 +180,7 @@ int flow_obs__open(struct flow_obs **out, const struct flow_obs_opts *o,
 	}
 	f->skel->rodata->disable_l7 = o->no_l7;
 	f->skel->rodata->wakeup_bytes = o->wakeup_bytes;
+	f->skel->rodata->l7_rate = per_cpu_rate(o->l7_rate);
 	err = flow_bpf__load(f->skel);
 	if (err) {
 		pr_err("observe: couldn't load the tc programs: %s\n",
@@ -230,6 +288,41 @@ int flow_obs__owner(struct flow_obs *f, const struct bl_flow_tuple *t,
 	slot->v = *out;
 	slot->at_ns = now;
 	return 0;
+}
+
+int flow_obs__l7_agg(struct flow_obs *f,
+		     void (*fn)(const struct l7_agg_key *k,
+				const struct l7_agg_val *v, void *ctx),
+		     void *ctx)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd, err = 0;
+	struct l7_agg_key k, next, *prev = NULL;
+	struct l7_agg_val *vals, sum;
+
+	if (ncpus <= 0)
+		return -EINVAL;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	fd = bpf_map__fd(f->skel->maps.l7_agg);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue; /* evicted meanwhile */
+		memset(&sum, 0, sizeof(sum));
+		for (int c = 0; c < ncpus; c++) {
+			sum.count += vals[c].count;
+			sum.lat_sum_ns += vals[c].lat_sum_ns;
+			for (int b = 0; b < L7_LAT_BUCKETS; b++)
+				sum.bucket[b] += vals[c].bucket[b];
+		}
+		fn(&k, &sum, ctx);
+	}
+	if (errno != ENOENT)
+		err = -errno;
+	free(vals);
+	return err;
 }
 
 const char *flow_obs__ifname(struct flow_obs *f, uint32_t ifindex)

@@ -28,7 +28,16 @@ struct flow_obs_opts {
 	/* Wake the reader per this many bytes (it polls every FLOW_POLL_MS);
 	 * 0: per record. */
 	unsigned int wakeup_bytes;
+	/* The L7 record budget: ordinary request/response pairs sent as
+	 * records per second, machine-wide (errors, slow pairs and a
+	 * connection's first pair are always sent); 0: every pair. */
+	unsigned int l7_rate;
 };
+
+/* --l7-records adaptive: ordinary L7 records per second before sampling. */
+#define FLOW_L7_RATE_DEFAULT 2000
+/* "all" → 0, "adaptive" → the default, "N" → N; -EINVAL otherwise. */
+int flow_parse_l7_records(const char *s, unsigned int *rate);
 
 /* Records as the kernel wrote them (struct bl_flow_event / bl_l7_event). */
 typedef int (*flow_rec_fn)(const void *rec, size_t len, void *ctx);
@@ -56,6 +65,13 @@ struct flow_owner_val;
 /* Who opened the TCP connection t (client → server); -ENOENT if unknown. */
 int flow_obs__owner(struct flow_obs *f, const struct bl_flow_tuple *t,
 		    struct flow_owner_val *out);
+struct l7_agg_key;
+struct l7_agg_val;
+/* Call fn for every l7_agg entry, summed over CPUs. */
+int flow_obs__l7_agg(struct flow_obs *f,
+		     void (*fn)(const struct l7_agg_key *k,
+				const struct l7_agg_val *v, void *ctx),
+		     void *ctx);
 /* Name of ifindex as attached (the netns may not be ours). */
 const char *flow_obs__ifname(struct flow_obs *f, uint32_t ifindex);
 void flow_obs__close(struct flow_obs *f);

@@ -9,6 +9,8 @@ struct xlate_pending {
 	uint64_t ktime;
 	uint8_t proto;
 	bool claimed;
+	bool tc; /* the tc LB: client is the packet's client → VIP tuple */
+	struct bl_flow_tuple client;
 	struct flow_xlate xl;
 };
 
@@ -44,6 +46,7 @@ void xlate_table__add(struct xlate_table *t, uint64_t ktime, uint8_t proto,
 	p->ktime = ktime;
 	p->proto = proto;
 	p->claimed = false;
+	p->tc = false;
 	p->xl = *xl;
 	t->head = (t->head + 1) % XLATE_PENDING;
 	if (t->n < XLATE_PENDING)
@@ -56,6 +59,32 @@ static bool tuple_eq(const struct bl_flow_tuple *a,
 	return a->saddr == b->saddr && a->daddr == b->daddr &&
 	       a->sport == b->sport && a->dport == b->dport &&
 	       a->proto == b->proto;
+}
+
+void xlate_table__add_tc(struct xlate_table *t, uint64_t ktime,
+			 const struct bl_flow_tuple *client,
+			 const struct flow_xlate *xl)
+{
+	struct xlate_pending *p = &t->pending[t->head];
+
+	xlate_table__add(t, ktime, client->proto, xl);
+	p->tc = true;
+	p->client = *client;
+}
+
+/* Whether pending rewrite p is the one behind the new client direction c. */
+static bool pending_matches(const struct xlate_pending *p,
+			    const struct bl_flow_tuple *c, uint64_t ktime)
+{
+	if (p->claimed || p->proto != c->proto)
+		return false;
+	/* the tc LB rewrote this very packet, after observe saw it */
+	if (p->tc)
+		return tuple_eq(&p->client, c) &&
+		       (ktime > p->ktime ? ktime - p->ktime :
+					   p->ktime - ktime) <= XLATE_WINDOW_NS;
+	return p->xl.backend == c->daddr && p->xl.backend_port == c->dport &&
+	       ktime >= p->ktime && ktime - p->ktime <= XLATE_WINDOW_NS;
 }
 
 static struct xlate_conn *conn_slot(struct xlate_table *t,
@@ -77,10 +106,7 @@ claim(struct xlate_table *t, const struct bl_flow_tuple *c, uint64_t ktime)
 			&t->pending[(t->head + XLATE_PENDING - i) %
 				    XLATE_PENDING];
 
-		if (p->claimed || p->proto != c->proto ||
-		    p->xl.backend != c->daddr ||
-		    p->xl.backend_port != c->dport || ktime < p->ktime ||
-		    ktime - p->ktime > XLATE_WINDOW_NS)
+		if (!pending_matches(p, c, ktime))
 			continue;
 		p->claimed = true;
 		return p;

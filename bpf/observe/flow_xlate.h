@@ -9,8 +9,13 @@
  *
  * The engine consumes the LB's ring buffer before observe's in each pass,
  * and the LB's record is written before the SYN leaves, so the rewrite is
- * normally known when the SYN's flow record arrives. The tc LB (packets
- * DNATed on a veth) is not matched here.
+ * normally known when the SYN's flow record arrives.
+ *
+ * The tc LB DNATs the packet itself, on a link observe may watch: observe's
+ * program runs first (it sees client → VIP), then the LB's writes its
+ * record. That record carries the client's whole tuple, so it matches the
+ * flow exactly; it is usually drained before observe's record too (same
+ * pass, LB first), except for a packet processed between the two drains.
  */
 #ifndef BPFLAB_OBSERVE_FLOW_XLATE_H
 #define BPFLAB_OBSERVE_FLOW_XLATE_H
@@ -32,6 +37,10 @@ void xlate_table__free(struct xlate_table *t);
 /* The LB sent a socket of protocol proto from xl->vip to xl->backend at ktime. */
 void xlate_table__add(struct xlate_table *t, uint64_t ktime, uint8_t proto,
 		      const struct flow_xlate *xl);
+/* The tc LB DNATed the packet client (→ VIP) to xl->backend at ktime. */
+void xlate_table__add_tc(struct xlate_table *t, uint64_t ktime,
+			 const struct bl_flow_tuple *client,
+			 const struct flow_xlate *xl);
 /* The translation behind a flow record, or NULL; *claimed when this record
  * is the connection's first (its TRANSLATED record goes before it). */
 const struct flow_xlate *xlate_table__flow(struct xlate_table *t,

@@ -7,6 +7,7 @@
  * counters as Prometheus text on 127.0.0.1:9965/metrics from the engine's
  * epoll loop.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,9 @@
 #include "util/log.h"
 #include "util/util.h"
 
+/* The engine's L7 record budget: all, adaptive or records per second. */
+#define L7_RECORDS_ENV "BPFLAB_L7_RECORDS"
+
 /* Upper bounds (seconds) of the HTTP latency histogram, as Hubble's. */
 static const double http_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
 				       0.5,   1,    2.5,   5,	 10 };
@@ -56,6 +60,30 @@ struct http_hist {
 	double sum;
 };
 
+/* What a scrape adds up from the kernel's l7_agg map. */
+struct l7_scrape {
+	struct lcounters flows, http;
+	struct http_hist hist[8];
+	int n_hist;
+};
+
+/*
+ * netpol's drops of the last second, by the packet's tuple. observe's tc
+ * program runs before netpol's on a link both watch, so a packet netpol
+ * drops is also a new flow to observe; the drop is its one verdict, and
+ * observe's FORWARDED record of the same packet is left out. The engine
+ * drains netpol's ring buffer before observe's (module order) and the drop
+ * is written after observe's record, so the drop is nearly always known
+ * first; a packet processed between the two drains of one pass is not.
+ */
+#define DROP_MEMO 64
+#define DROP_MEMO_NS 1000000000ull
+
+struct drop_memo {
+	struct bl_flow_tuple t;
+	uint64_t ktime;
+};
+
 struct observe_mod {
 	struct engine *e;
 	struct flow_obs *flows;
@@ -65,20 +93,27 @@ struct observe_mod {
 	int listen_fd;
 	int sink_id;
 	struct jw w_sink; /* other modules' flows, for the flow log */
-	struct lcounters flows_processed, drops, http_requests, event_types;
-	struct http_hist hist[8];
-	int n_hist;
+	struct lcounters flows_processed, drops, event_types;
 	uint64_t log_errors;
+	struct drop_memo dropped[DROP_MEMO];
+	unsigned int n_dropped; /* next slot, mod DROP_MEMO */
+	uint64_t last_drop_ns; /* ktime of the newest, 0: none yet */
+	uint64_t superseded; /* observe records left out for a drop */
+	/* flows_processed index + 1 per [egress][verdict & 3], 0: not yet */
+	int flow_idx[2][4];
+	const char *last_type; /* count_event's last type and its counter */
+	int last_type_idx;
 };
 
-static void lcounters_add(struct lcounters *c, const char *labels, uint64_t by)
+/* Add to the counter of labels; its index, or -1 when it has none. */
+static int lcounters_add(struct lcounters *c, const char *labels, uint64_t by)
 {
 	struct lcounter *tmp;
 
 	for (size_t i = 0; i < c->n; i++) {
 		if (!strcmp(c->v[i].labels, labels)) {
 			c->v[i].value += by;
-			return;
+			return (int)i;
 		}
 	}
 	if (c->n == c->cap) {
@@ -86,12 +121,13 @@ static void lcounters_add(struct lcounters *c, const char *labels, uint64_t by)
 
 		tmp = realloc(c->v, cap * sizeof(*tmp));
 		if (!tmp)
-			return; /* a lost label set, not a crash */
+			return -1; /* a lost label set, not a crash */
 		c->v = tmp;
 		c->cap = cap;
 	}
 	snprintf(c->v[c->n].labels, sizeof(c->v[c->n].labels), "%s", labels);
-	c->v[c->n++].value = by;
+	c->v[c->n].value = by;
+	return (int)c->n++;
 }
 
 static void lcounters_write(FILE *out, const char *name, const char *help,
@@ -107,49 +143,68 @@ static const char *const method_names[] = {
 	"OTHER", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"
 };
 
-static void count_http(struct observe_mod *m, const struct bl_l7_event *l7)
+/* One l7_agg entry into the scrape's counters and histograms. */
+static void scrape_l7(const struct l7_agg_key *k, const struct l7_agg_val *v,
+		      void *ctx)
 {
-	const char *method =
-		l7->method < 8 ? method_names[l7->method] : "OTHER";
-	double secs = l7->latency_ns / 1e9;
+	struct l7_scrape *sc = ctx;
+	bool mysql = k->proto == BL_L7_MYSQL;
+	const char *method;
 	struct http_hist *h = NULL;
+	uint64_t below = 0;
 	char labels[160];
 
 	snprintf(labels, sizeof(labels),
+		 "type=\"L7\",subtype=\"%s\",verdict=\"FORWARDED\"",
+		 mysql ? "MySQL" : "HTTP");
+	lcounters_add(&sc->flows, labels, v->count);
+	if (mysql)
+		return;
+	method = k->method < 8 ? method_names[k->method] : "OTHER";
+	snprintf(labels, sizeof(labels),
 		 "method=\"%s\",protocol=\"HTTP/1.1\",status=\"%u\"", method,
-		 l7->status);
-	lcounters_add(&m->http_requests, labels, 1);
-	for (int i = 0; i < m->n_hist; i++)
-		if (!strcmp(m->hist[i].method, method))
-			h = &m->hist[i];
-	if (!h && m->n_hist < (int)ARRAY_SIZE(m->hist)) {
-		h = &m->hist[m->n_hist++];
+		 k->status);
+	lcounters_add(&sc->http, labels, v->count);
+	for (int i = 0; i < sc->n_hist; i++)
+		if (!strcmp(sc->hist[i].method, method))
+			h = &sc->hist[i];
+	if (!h && sc->n_hist < (int)ARRAY_SIZE(sc->hist)) {
+		h = &sc->hist[sc->n_hist++];
 		snprintf(h->method, sizeof(h->method), "%s", method);
 	}
 	if (!h)
 		return;
-	for (size_t b = 0; b < N_BUCKETS; b++)
-		if (secs <= http_buckets[b])
-			h->buckets[b]++;
-	h->count++;
-	h->sum += secs;
+	/* the kernel's buckets are Hubble's bounds; Prometheus' cumulate */
+	for (size_t b = 0; b < N_BUCKETS && b < L7_LAT_BUCKETS; b++) {
+		below += v->bucket[b];
+		h->buckets[b] += below;
+	}
+	h->count += v->count;
+	h->sum += v->lat_sum_ns / 1e9;
 }
 
 static void count_flow(struct observe_mod *m, const struct bl_flow_event *f,
 		       bool translated)
 {
-	char labels[160];
 	const char *verdict = translated		       ? "TRANSLATED" :
 			      f->verdict == BL_VERDICT_DROPPED ? "DROPPED" :
 			      f->verdict == BL_VERDICT_TRANSLATED ?
 								 "TRANSLATED" :
 								 "FORWARDED";
+	int egress = !!(f->hdr.flags & BL_FLOW_EGRESS);
+	int vi = translated ? BL_VERDICT_TRANSLATED : f->verdict & 3;
+	int *idx = &m->flow_idx[egress][vi];
+	char labels[160];
 
-	snprintf(labels, sizeof(labels),
-		 "type=\"L3_L4\",subtype=\"%s\",verdict=\"%s\"",
-		 (f->hdr.flags & BL_FLOW_EGRESS) ? "to-network" : "to-endpoint",
-		 verdict);
-	lcounters_add(&m->flows_processed, labels, 1);
+	/* per record: a cached counter, no label formatting (a flow storm) */
+	if (*idx > 0) {
+		m->flows_processed.v[*idx - 1].value++;
+	} else {
+		snprintf(labels, sizeof(labels),
+			 "type=\"L3_L4\",subtype=\"%s\",verdict=\"%s\"",
+			 egress ? "to-network" : "to-endpoint", verdict);
+		*idx = lcounters_add(&m->flows_processed, labels, 1) + 1;
+	}
 	if (f->verdict == BL_VERDICT_DROPPED) {
 		snprintf(labels, sizeof(labels), "reason=\"%u\"",
 			 f->drop_reason);
@@ -161,20 +216,10 @@ static void count_record(struct observe_mod *m, const void *rec,
 			 bool translated)
 {
 	const struct bl_hdr *h = rec;
-	char labels[160];
 
-	if (h->op == BL_OP_L7) {
-		const struct bl_l7_event *l7 = rec;
-		bool mysql = l7->proto == BL_L7_MYSQL;
-
-		snprintf(labels, sizeof(labels),
-			 "type=\"L7\",subtype=\"%s\",verdict=\"FORWARDED\"",
-			 mysql ? "MySQL" : "HTTP");
-		lcounters_add(&m->flows_processed, labels, 1);
-		if (!mysql)
-			count_http(m, rec);
+	/* L7 pairs are counted in the kernel (l7_agg), sampled or not */
+	if (h->op == BL_OP_L7)
 		return;
-	}
 	count_flow(m, rec, translated);
 }
 
@@ -276,6 +321,43 @@ static void deliver(struct observe_mod *m, const void *rec, size_t len,
 	engine__emit(m->e, &ev);
 }
 
+static bool same_tuple(const struct bl_flow_tuple *a,
+		       const struct bl_flow_tuple *b)
+{
+	return a->saddr == b->saddr && a->daddr == b->daddr &&
+	       a->sport == b->sport && a->dport == b->dport &&
+	       a->proto == b->proto;
+}
+
+static void memo_drop(struct observe_mod *m, const struct bl_netpol_event *r)
+{
+	struct drop_memo *d = &m->dropped[m->n_dropped++ % DROP_MEMO];
+
+	d->t = r->tuple;
+	d->ktime = r->hdr.ktime;
+	m->last_drop_ns = r->hdr.ktime;
+}
+
+/* Whether netpol dropped this flow record's packet (see struct drop_memo). */
+static bool dropped_by_policy(struct observe_mod *m,
+			      const struct bl_flow_event *f)
+{
+	uint64_t t = f->hdr.ktime;
+
+	/* the common case, no drop lately: one comparison */
+	if (!m->last_drop_ns || t + DROP_MEMO_NS < m->last_drop_ns ||
+	    t > m->last_drop_ns + DROP_MEMO_NS)
+		return false;
+	for (int i = 0; i < DROP_MEMO; i++) {
+		const struct drop_memo *d = &m->dropped[i];
+
+		if (d->ktime && t < d->ktime + DROP_MEMO_NS &&
+		    d->ktime < t + DROP_MEMO_NS && same_tuple(&d->t, &f->tuple))
+			return true;
+	}
+	return false;
+}
+
 static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 {
 	struct observe_mod *m = ctx;
@@ -289,6 +371,10 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 	    (h->op != BL_OP_L7 || len < sizeof(struct bl_l7_event)))
 		return 0;
 	if (h->op == BL_OP_FLOW) {
+		if (dropped_by_policy(m, rec)) {
+			m->superseded++;
+			return 0;
+		}
 		oe.x.xlate = xlate_table__flow(m->xlate, rec, &claimed);
 	} else {
 		oe.x.xlate = xlate_table__l7(m->xlate, rec);
@@ -305,7 +391,7 @@ static int on_record(struct engine *e, const void *rec, size_t len, void *ctx)
 	return 0;
 }
 
-/* A socket-LB rewrite: remember it for the connection's first flow. */
+/* An LB rewrite: remember it for the connection's first flow. */
 static void note_lb(struct observe_mod *m, const struct bl_event *ev)
 {
 	const struct bl_lb_event *r = ev->rec;
@@ -314,8 +400,7 @@ static void note_lb(struct observe_mod *m, const struct bl_event *ev)
 	const char *name = NULL;
 	char vip[48];
 
-	if (ev->len < sizeof(*r) || (r->hdr.flags & BL_LB_NO_BACKEND) ||
-	    r->hook == BL_LB_TC)
+	if (ev->len < sizeof(*r) || (r->hdr.flags & BL_LB_NO_BACKEND))
 		return;
 	if (lb && lb__svc_describe(lb, r->svc_id, &name, vip, sizeof(vip)))
 		snprintf(xl.service, sizeof(xl.service), "%s", name);
@@ -325,7 +410,10 @@ static void note_lb(struct observe_mod *m, const struct bl_event *ev)
 	xl.backend_port = r->be_port;
 	xl.hook = r->hook;
 	xl.pid = r->tgid;
-	xlate_table__add(m->xlate, r->hdr.ktime, r->tuple.proto, &xl);
+	if (r->hook == BL_LB_TC)
+		xlate_table__add_tc(m->xlate, r->hdr.ktime, &r->tuple, &xl);
+	else
+		xlate_table__add(m->xlate, r->hdr.ktime, r->tuple.proto, &xl);
 }
 
 /* netpol's verdicts are flows too: keep them in the flow log and count the
@@ -344,8 +432,11 @@ static void note_policy_verdict(struct observe_mod *m,
 		 r->verdict == BL_VERDICT_AUDIT	  ? "AUDIT" :
 						    "FORWARDED");
 	lcounters_add(&m->flows_processed, labels, 1);
-	if (r->verdict == BL_VERDICT_DROPPED)
+	if (r->verdict == BL_VERDICT_DROPPED) {
 		lcounters_add(&m->drops, "reason=\"POLICY_DENIED\"", 1);
+		if (r->ifindex) /* a tc hook: observe may have seen it too */
+			memo_drop(m, r);
+	}
 	if (!m->log)
 		return;
 	jw_reset(&m->w_sink);
@@ -361,9 +452,15 @@ static void count_event(struct engine *e, const struct bl_event *ev, void *ctx)
 	char labels[160];
 
 	(void)e;
-	snprintf(labels, sizeof(labels), "type=\"%s\"",
-		 ev->type ? ev->type : "unknown");
-	lcounters_add(&m->event_types, labels, 1);
+	/* events come in runs of one type: skip the formatting for those */
+	if (ev->type && ev->type == m->last_type && m->last_type_idx >= 0) {
+		m->event_types.v[m->last_type_idx].value++;
+	} else {
+		snprintf(labels, sizeof(labels), "type=\"%s\"",
+			 ev->type ? ev->type : "unknown");
+		m->last_type_idx = lcounters_add(&m->event_types, labels, 1);
+		m->last_type = ev->type;
+	}
 	if (ev->op == BL_OP_LB)
 		note_lb(m, ev);
 	else if (ev->op == BL_OP_NETPOL)
@@ -403,20 +500,13 @@ static void write_engine_metrics(FILE *out, struct observe_mod *m)
 			&m->event_types);
 }
 
-static void write_flow_metrics(FILE *out, struct observe_mod *m)
+static void write_http_hist(FILE *out, const struct l7_scrape *sc)
 {
-	uint64_t st[BL_STAT_MAX] = { 0 };
-
-	lcounters_write(out, "hubble_flows_processed_total",
-			"Total number of flows processed", &m->flows_processed);
-	lcounters_write(out, "hubble_drop_total", "Number of drops", &m->drops);
-	lcounters_write(out, "hubble_http_requests_total",
-			"Count of HTTP requests", &m->http_requests);
 	fprintf(out,
 		"# HELP hubble_http_request_duration_seconds Request to first response byte\n"
 		"# TYPE hubble_http_request_duration_seconds histogram\n");
-	for (int i = 0; i < m->n_hist; i++) {
-		const struct http_hist *h = &m->hist[i];
+	for (int i = 0; i < sc->n_hist; i++) {
+		const struct http_hist *h = &sc->hist[i];
 
 		for (size_t b = 0; b < N_BUCKETS; b++)
 			fprintf(out,
@@ -430,6 +520,27 @@ static void write_flow_metrics(FILE *out, struct observe_mod *m)
 			h->method, (unsigned long long)h->count, h->method,
 			h->sum, h->method, (unsigned long long)h->count);
 	}
+}
+
+static void write_flow_metrics(FILE *out, struct observe_mod *m)
+{
+	uint64_t st[BL_STAT_MAX] = { 0 };
+	struct l7_scrape sc = { 0 };
+
+	/* L3/L4 flows from the records, L7 pairs from the kernel's counters */
+	for (size_t i = 0; i < m->flows_processed.n; i++)
+		lcounters_add(&sc.flows, m->flows_processed.v[i].labels,
+			      m->flows_processed.v[i].value);
+	/* a failed read leaves the L7 lines out of this scrape only */
+	flow_obs__l7_agg(m->flows, scrape_l7, &sc);
+	lcounters_write(out, "hubble_flows_processed_total",
+			"Total number of flows processed", &sc.flows);
+	lcounters_write(out, "hubble_drop_total", "Number of drops", &m->drops);
+	lcounters_write(out, "hubble_http_requests_total",
+			"Count of HTTP requests", &sc.http);
+	write_http_hist(out, &sc);
+	free(sc.flows.v);
+	free(sc.http.v);
 	if (flow_obs__stats(m->flows, st, BL_STAT_MAX))
 		return;
 	fprintf(out,
@@ -439,11 +550,19 @@ static void write_flow_metrics(FILE *out, struct observe_mod *m)
 		"# HELP bpflab_http_unparsed_total HTTP responses without a seen request, and pipelined requests not paired.\n"
 		"# TYPE bpflab_http_unparsed_total counter\n"
 		"bpflab_http_unparsed_total %llu\n"
+		"# HELP bpflab_l7_records_sampled_total L7 pairs counted in the kernel but not sent as records (the record budget; not lost).\n"
+		"# TYPE bpflab_l7_records_sampled_total counter\n"
+		"bpflab_l7_records_sampled_total %llu\n"
+		"# HELP bpflab_flows_superseded_total observe records of packets netpol dropped, left out for the drop's verdict.\n"
+		"# TYPE bpflab_flows_superseded_total counter\n"
+		"bpflab_flows_superseded_total %llu\n"
 		"# HELP bpflab_flow_log_errors_total Flow records the flow log could not store.\n"
 		"# TYPE bpflab_flow_log_errors_total counter\n"
 		"bpflab_flow_log_errors_total %llu\n",
 		(unsigned long long)st[FLOW_STAT_PACKETS],
 		(unsigned long long)st[FLOW_STAT_L7_UNPARSED],
+		(unsigned long long)st[FLOW_STAT_L7_SAMPLED],
+		(unsigned long long)m->superseded,
 		(unsigned long long)m->log_errors);
 }
 
@@ -518,6 +637,64 @@ static int req_attach(struct engine *e, struct json_object *req, struct jw *w,
 	return ret;
 }
 
+/* One l7_agg entry as a member of the "observe.l7" reply's array. */
+static void l7_pair_json(const struct l7_agg_key *k, const struct l7_agg_val *v,
+			 void *ctx)
+{
+	struct jw *w = ctx;
+	char ip[INET_ADDRSTRLEN];
+
+	jw_obj_begin(w);
+	inet_ntop(AF_INET, &k->saddr, ip, sizeof(ip));
+	jw_kstr(w, "client", ip);
+	inet_ntop(AF_INET, &k->daddr, ip, sizeof(ip));
+	jw_kstr(w, "server", ip);
+	jw_kuint(w, "port", k->dport);
+	jw_kstr(w, "protocol", k->proto == BL_L7_MYSQL ? "MySQL" : "HTTP");
+	if (k->proto == BL_L7_MYSQL)
+		jw_kuint(w, "command", k->method);
+	else
+		jw_kstr(w, "method",
+			k->method < 8 ? method_names[k->method] : "OTHER");
+	jw_kuint(w, "status", k->status);
+	jw_kuint(w, "count", v->count);
+	jw_kuint(w, "latency_sum_ns", v->lat_sum_ns);
+	jw_key(w, "latency_buckets"); /* per bucket, Hubble's bounds, +Inf */
+	jw_arr_begin(w);
+	for (int b = 0; b < L7_LAT_BUCKETS; b++)
+		jw_uint(w, v->bucket[b]);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+/*
+ * {} → {"pairs":[...],"sampled":N}: the kernel's L7 counters, every
+ * request whether or not it had a record (for a service map above the
+ * record budget).
+ */
+static int req_l7(struct engine *e, struct json_object *req, struct jw *w,
+		  char *err, size_t errlen, void *ctx)
+{
+	struct observe_mod *m = ctx;
+	uint64_t st[BL_STAT_MAX] = { 0 };
+	int ret;
+
+	(void)e;
+	(void)req;
+	jw_key(w, "pairs");
+	jw_arr_begin(w);
+	ret = flow_obs__l7_agg(m->flows, l7_pair_json, w);
+	jw_arr_end(w);
+	if (!ret)
+		ret = flow_obs__stats(m->flows, st, BL_STAT_MAX);
+	if (ret) {
+		snprintf(err, errlen, "observe.l7: %s", strerror(-ret));
+		return ret;
+	}
+	jw_kuint(w, "sampled", st[FLOW_STAT_L7_SAMPLED]);
+	return 0;
+}
+
 /* The flow log is buffered: write it out once a second. */
 static void on_tick(struct engine *e, uint64_t now_ns, void *ctx)
 {
@@ -548,7 +725,6 @@ static void observe_unload(struct engine *e, void *state)
 	jw_free(&m->w_sink);
 	free(m->flows_processed.v);
 	free(m->drops.v);
-	free(m->http_requests.v);
 	free(m->event_types.v);
 	free(m);
 }
@@ -556,16 +732,27 @@ static void observe_unload(struct engine *e, void *state)
 static int observe_load(struct engine *e, void **state)
 {
 	const char *addr = getenv(METRICS_ADDR_ENV);
-	struct flow_obs_opts fo = { 0 };
+	const char *l7_records = getenv(L7_RECORDS_ENV);
+	/* the engine drains its ring buffers on a timer too: batch wakeups */
+	struct flow_obs_opts fo = { .wakeup_bytes = FLOW_BATCH_WAKEUP,
+				    .l7_rate = FLOW_L7_RATE_DEFAULT };
 	struct observe_mod *m = calloc(1, sizeof(*m));
 	int err;
 
 	if (!m)
 		return -ENOMEM;
 	m->e = e;
+	m->last_type_idx = -1;
 	m->listen_fd = -1;
 	m->sink_id = -1;
 	jw_init(&m->w_sink);
+	if (l7_records && *l7_records &&
+	    flow_parse_l7_records(l7_records, &fo.l7_rate)) {
+		pr_err("observe: %s=%s: want all, adaptive or a rate\n",
+		       L7_RECORDS_ENV, l7_records);
+		err = -EINVAL;
+		goto fail;
+	}
 	err = flow_ident__new(&m->ident);
 	if (!err)
 		err = xlate_table__new(&m->xlate);
@@ -583,6 +770,8 @@ static int observe_load(struct engine *e, void **state)
 		pr_warn("observe: no flow log in %s: %s\n",
 			flow_log_default_dir(), strerror(-err));
 	err = engine__add_request(e, "observe.attach", req_attach, m);
+	if (!err)
+		err = engine__add_request(e, "observe.l7", req_l7, m);
 	if (!err)
 		err = engine__on_tick(e, on_tick, m);
 	if (err)

@@ -5,17 +5,23 @@
 # "on" prints every record as JSON (to /dev/null) and logs it; "log" is the
 # same capture with -o none: records go to the binary flow log and nothing
 # renders JSON, as with an engine nobody is subscribed to.
+# Both use the default L7 record budget (--l7-records adaptive: every pair
+# counted in the kernel, errors/slow/first-per-connection always sent, the
+# rest up to 2000 records/s, then counted as sampled); "onall" and "logall"
+# are the same with --l7-records all (a record for every request).
 # Reports events/s delivered to user space and events lost, never hiding them.
 # Also the capture's CPU per record (utime + stime of the capture between
 # attach and stop, over the records it delivered): a figure the shared
 # machine's noise moves far less than req/s.
 # Env: ROUNDS (3), SECS (10), CONNS (32), WORKLOADS ("keepalive close"),
+# MODES ("off on onall log logall flows"),
 # FLOW_LOG (the capture's flow-log directory; default on /tmp's disk),
 # BPFLAB, RESULTS.
 set -u
 cd "$(dirname "$0")/../.."
 : "${BPFLAB:=$PWD/build/bpflab}" "${RESULTS:=$PWD/results/observe-$(date -u +%Y%m%dT%H%M%SZ)}"
 : "${ROUNDS:=3}" "${SECS:=10}" "${CONNS:=32}" "${WORKLOADS:=keepalive close}"
+: "${MODES:=off on onall log logall flows}"
 export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-bench-observe}
 for c in wrk nginx ip; do
 	command -v "$c" >/dev/null || { echo "observe bench: $c is not installed (scripts/deps/observe.txt)" >&2; exit 77; }
@@ -81,8 +87,12 @@ run() { # mode keepalive|close
 	[ "$2" = close ] && hdr=(-H "Connection: close")
 	if [ "$1" != off ]; then
 		local l7=() out=json
-		[ "$1" = flows ] && l7=(--no-l7)
-		[ "$1" = log ] && out=none
+		case $1 in
+		flows) l7=(--no-l7) ;;
+		onall) l7=(--l7-records all) ;;
+		log) out=none ;;
+		logall) out=none l7=(--l7-records all) ;;
+		esac
 		"$BPFLAB" observe -i "$if_c" --netns "$ns_c" -o "$out" "${l7[@]}" \
 			--flow-log "${FLOW_LOG:-$tmp/flows}" >/dev/null 2>"$tmp/cap.err" &
 		cap_pid=$!
@@ -103,11 +113,14 @@ run() { # mode keepalive|close
 		cap_pid=
 		# "observe: P packets, R records, L lost, ..." from the kernel counters
 		read -r pk rec lost <<<"$(sed -n 's/^observe: \([0-9]*\) packets, \([0-9]*\) records, \([0-9]*\) lost.*/\1 \2 \3/p' "$tmp/cap.err")"
+		# pairs the record budget counted but did not send (not lost)
+		smp=$(sed -n 's/.*, \([0-9]*\) L7 sampled$/\1/p' "$tmp/cap.err")
 		echo "$rps $(awk -v r="$rec" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", r/(b-a)}') ${lost:-?} ${pk:-?}" \
 			"$(awk -v r="$rec" -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" \
-				'BEGIN{if (r > 0) printf "%.2f", (b-a)*1e6/hz/r; else print "-"}')"
+				'BEGIN{if (r > 0) printf "%.2f", (b-a)*1e6/hz/r; else print "-"}')" \
+			"$(awk -v r="${smp:-0}" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", r/(b-a)}')"
 	else
-		echo "$rps - - - -"
+		echo "$rps - - - - -"
 	fi
 }
 
@@ -116,15 +129,17 @@ cpu_ticks() {
 	[ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-printf '%-10s %-5s %5s %12s %12s %10s %8s %10s\n' workload mode round req_per_s events_per_s lost packets us_per_rec | tee "$RESULTS/observe.txt"
+echo "# $(uptime)" | tee "$RESULTS/observe.txt"
+printf '%-10s %-6s %5s %12s %12s %10s %8s %10s %10s\n' workload mode round req_per_s events_per_s lost packets us_per_rec sampled_s | tee -a "$RESULTS/observe.txt"
 for wl in $WORKLOADS; do
 	for r in $(seq "$ROUNDS"); do
-		for mode in off on log flows; do
-			read -r rps eps lost pk us <<<"$(run $mode $wl)"
-			printf '%-10s %-5s %5s %12s %12s %10s %8s %10s\n' "$wl" "$mode" "$r" "$rps" "$eps" "$lost" "$pk" "$us" | tee -a "$RESULTS/observe.txt"
+		for mode in $MODES; do
+			read -r rps eps lost pk us smp <<<"$(run $mode $wl)"
+			printf '%-10s %-6s %5s %12s %12s %10s %8s %10s %10s\n' "$wl" "$mode" "$r" "$rps" "$eps" "$lost" "$pk" "$us" "$smp" | tee -a "$RESULTS/observe.txt"
 		done
 	done
 done
+echo "# $(uptime)" | tee -a "$RESULTS/observe.txt"
 # Median per workload and mode, and the loss from off to on.
 python3 - "$RESULTS/observe.txt" <<'PY' | tee -a "$RESULTS/observe.txt"
 import statistics, sys
@@ -134,7 +149,7 @@ for wl in ("keepalive", "close"):
     if not off:
         continue
     m_off = statistics.median(off)
-    for mode in ("on", "log", "flows"):
+    for mode in ("on", "onall", "log", "logall", "flows"):
         on = [r for r in rows if r[0] == wl and r[1] == mode]
         if not on:
             continue
@@ -143,6 +158,8 @@ for wl in ("keepalive", "close"):
         lost = sum(int(r[5]) for r in on if r[5].isdigit())
         us = [float(r[7]) for r in on if len(r) > 7 and r[7] != "-"]
         cpu = f", {statistics.median(us):.2f} us capture CPU/record" if us else ""
-        print(f"{wl:10s} {mode:5s} median {m_on:.0f} req/s vs off {m_off:.0f}: "
+        smp = [float(r[8]) for r in on if len(r) > 8 and r[8] != "-"]
+        cpu += f", {statistics.median(smp):.0f} sampled/s" if smp else ""
+        print(f"{wl:10s} {mode:6s} median {m_on:.0f} req/s vs off {m_off:.0f}: "
               f"overhead {(m_off - m_on) * 100 / m_off:.1f}%, {eps:.0f} events/s delivered, {lost} lost{cpu}")
 PY

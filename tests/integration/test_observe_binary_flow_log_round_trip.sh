@@ -5,38 +5,15 @@
 # back by --since (the newest files, oldest first), and live by a --follow
 # that started before the log existed and followed it through each rotation.
 source "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ip
+source "$(dirname "$0")/../helpers/observe.sh"
 need_cmd tc
-need_cmd curl
 need_cmd python3
 export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-observe}
 
-ns_c=bpflab-obr$$c ns_s=bpflab-obr$$s
-if_c=bl-obr$$c if_s=bl-obr$$s
-tmp=$(mktemp -d /tmp/bl-obs-binlog.XXXXXX)
+obs_pair obr 9
 logdir=$tmp/flows
-server= capture= follower=
-cleanup() {
-	[ -n "$capture" ] && kill -INT "$capture" 2>/dev/null && wait "$capture" 2>/dev/null
-	[ -n "$follower" ] && kill -INT "$follower" 2>/dev/null && wait "$follower" 2>/dev/null
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-	ip netns del "$ns_c" 2>/dev/null
-	ip netns del "$ns_s" 2>/dev/null
-	rm -rf "$tmp"
-	true
-}
-trap cleanup EXIT
-
-ip netns add "$ns_c" && ip netns add "$ns_s" || fail "netns"
-ip -n "$ns_c" link add "$if_c" type veth peer name "$if_s" netns "$ns_s" || fail "veth"
-ip -n "$ns_c" addr add 198.18.9.1/24 dev "$if_c"
-ip -n "$ns_s" addr add 198.18.9.2/24 dev "$if_s"
-ip -n "$ns_c" link set "$if_c" up && ip -n "$ns_s" link set "$if_s" up || fail "link up"
-ip netns exec "$ns_s" python3 -m http.server --bind 198.18.9.2 8080 --directory "$tmp" >/dev/null 2>&1 &
-server=$!
-up() { ip netns exec "$ns_c" curl -s -o /dev/null --max-time 1 http://198.18.9.2:8080/; }
-wait_for up || fail "server did not come up"
+obs_serve python3 -m http.server --bind "$ip_s" 8080 --directory "$tmp" >/dev/null 2>&1
+obs_wait_http /
 
 # A follower first: the log does not exist yet.
 "$BPFLAB" observe --follow -o json --flow-log "$logdir" >"$tmp/follow.json" 2>"$tmp/follow.err" &
@@ -46,10 +23,9 @@ follower=$!
 BPFLAB_FLOW_LOG_MAX_BYTES=6144 "$BPFLAB" observe -i "$if_c" --netns "$ns_c" -o json \
 	--flow-log "$logdir" >"$tmp/capture.json" 2>"$tmp/capture.err" &
 capture=$!
-attached() { tc -n "$ns_c" filter show dev "$if_c" egress | grep -q bl_flow; }
-wait_for attached || fail "capture did not attach: $(cat "$tmp/capture.err")"
+wait_for obs_attached || fail "capture did not attach: $(cat "$tmp/capture.err")"
 for i in $(seq 40); do
-	ip netns exec "$ns_c" curl -s -o /dev/null --max-time 2 "http://198.18.9.2:8080/r$i" || fail "request $i"
+	ip netns exec "$ns_c" curl -s -o /dev/null --max-time 2 "http://$ip_s:8080/r$i" || fail "request $i"
 done
 sleep 0.5
 kill -INT "$capture"

@@ -6,68 +6,28 @@
 # latency that includes the server's delay. The flow log then answers
 # --last / --since / HTTP filters, and nothing stays attached afterwards.
 source "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ip
+source "$(dirname "$0")/../helpers/observe.sh"
 need_cmd tc
-need_cmd curl
 need_cmd python3
 export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-observe}
 
-ns_c=bpflab-obs$$c ns_s=bpflab-obs$$s
-if_c=bl-obs$$c if_s=bl-obs$$s
-logdir=$(mktemp -d /tmp/bl-obs-flows.XXXXXX)
-server= capture=
-cleanup() {
-	[ -n "$capture" ] && kill -INT "$capture" 2>/dev/null && wait "$capture" 2>/dev/null
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-	ip netns del "$ns_c" 2>/dev/null
-	ip netns del "$ns_s" 2>/dev/null
-	rm -rf "$logdir"
-	true
-}
-trap cleanup EXIT
-
-ip netns add "$ns_c" && ip netns add "$ns_s" || fail "netns"
-ip -n "$ns_c" link add "$if_c" type veth peer name "$if_s" netns "$ns_s" || fail "veth"
-ip -n "$ns_c" addr add 198.18.8.1/24 dev "$if_c"
-ip -n "$ns_s" addr add 198.18.8.2/24 dev "$if_s"
-ip -n "$ns_c" link set "$if_c" up && ip -n "$ns_s" link set "$if_s" up || fail "link up"
+obs_pair obs 8
+logdir=$tmp
 
 # A server that answers /slow after 150 ms, and 404 for the rest.
-read -r -d '' srv <<'PY'
-import http.server, time
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        if self.path.startswith("/slow"):
-            time.sleep(0.15)
-            code = 200
-        else:
-            code = 404
-        self.send_response(code)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("198.18.8.2", 8080), H).serve_forever()
-PY
-ip netns exec "$ns_s" python3 -c "$srv" &
-server=$!
-up() { ip netns exec "$ns_c" curl -s -o /dev/null --max-time 1 http://198.18.8.2:8080/ping; }
-wait_for up || fail "server did not come up"
+obs_http_server /slow=200:150 /=404
+obs_wait_http /ping
 
 out=$logdir/capture.json
 "$BPFLAB" observe -i "$if_c" --netns "$ns_c" -o json --flow-log "$logdir" >"$out" 2>"$logdir/capture.err" &
 capture=$!
-attached() { tc -n "$ns_c" filter show dev "$if_c" egress | grep -q bl_flow_egress; }
-wait_for attached || { cat "$logdir/capture.err"; fail "tc filter not attached"; }
+wait_for obs_attached || { cat "$logdir/capture.err"; fail "tc filter not attached"; }
 # our programs' ids (other engines on the host may load their own bl_flow_*)
 prog_ids=$({ tc -n "$ns_c" filter show dev "$if_c" egress
 	tc -n "$ns_c" filter show dev "$if_c" ingress; } | grep -o ' id [0-9]*' | awk '{print $2}')
 [ -n "$prog_ids" ] || fail "no program ids on the filters"
 code=$(ip netns exec "$ns_c" curl -s -o /dev/null -w '%{http_code}' --local-port 45678 \
-	http://198.18.8.2:8080/slow/item?x=1)
+	"http://$ip_s:8080/slow/item?x=1")
 assert_eq "$code" "200" "curl status"
 sleep 0.5
 kill -INT "$capture"; wait "$capture"; rc=$?; capture=

@@ -8,51 +8,35 @@
 # the client that sent it: the sandbox whose cgroup the mariadb client runs
 # in, and its pid and binary.
 source "$(dirname "$0")/../lib.sh"
-need_root
+source "$(dirname "$0")/../helpers/observe.sh"
 need_cmd mariadbd
 need_cmd mariadb-install-db
 need_cmd mariadb
-need_cmd ip
 need_cmd busybox
 export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-observe}
 
-ns_c=bpflab-obq$$c ns_s=bpflab-obq$$s
-if_c=bl-obq$$c if_s=bl-obq$$s
-tmp=$(mktemp -d /tmp/bl-obs-mysql.XXXXXX)
 sb=obq-client-$$
-db= capture=
 cleanup() {
 	"$BPFLAB" sandbox rm "$sb" >/dev/null 2>&1
-	[ -n "$capture" ] && kill -INT "$capture" 2>/dev/null && wait "$capture" 2>/dev/null
-	[ -n "$db" ] && kill "$db" 2>/dev/null && wait "$db" 2>/dev/null
-	ip netns del "$ns_c" 2>/dev/null
-	ip netns del "$ns_s" 2>/dev/null
-	rm -rf "$tmp"
-	true
+	obs_cleanup
 }
+obs_pair obq 16
 trap cleanup EXIT
-
-ip netns add "$ns_c" && ip netns add "$ns_s" || fail "netns"
-ip -n "$ns_c" link add "$if_c" type veth peer name "$if_s" netns "$ns_s" || fail "veth"
-ip -n "$ns_c" addr add 198.18.16.1/24 dev "$if_c"
-ip -n "$ns_s" addr add 198.18.16.2/24 dev "$if_s"
-ip -n "$ns_c" link set "$if_c" up && ip -n "$ns_s" link set "$if_s" up || fail "link up"
-ip -n "$ns_s" link set lo up
 
 mariadb-install-db --no-defaults --datadir="$tmp/data" --user=root \
 	--auth-root-authentication-method=normal --skip-test-db >"$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log"; fail "mariadb-install-db"; }
 ip netns exec "$ns_s" mariadbd --no-defaults --datadir="$tmp/data" --user=root \
-	--socket="$tmp/sock" --pid-file="$tmp/pid" --bind-address=198.18.16.2 --port=3306 \
+	--socket="$tmp/sock" --pid-file="$tmp/pid" --bind-address="$ip_s" --port=3306 \
 	--skip-grant-tables --skip-name-resolve --log-error="$tmp/err.log" &
 db=$!
-sql() { ip netns exec "$ns_c" mariadb --no-defaults -h 198.18.16.2 -u root --skip-ssl -N -e "$1"; }
+sql() { ip netns exec "$ns_c" mariadb --no-defaults -h "$ip_s" -u root --skip-ssl -N -e "$1"; }
 # The client sandbox: its cgroup holds the mariadb client (in the lab netns).
 "$BPFLAB" sandbox run --label app=obq-client "$sb" >/dev/null || fail "sandbox run"
 cg=/sys/fs/cgroup/unified/bpflab/$sb
 [ -d "$cg" ] || fail "no cgroup $cg"
 sb_sql() { sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
-	ip netns exec "$ns_c" mariadb --no-defaults -h 198.18.16.2 -u root --skip-ssl -N -e "$1"; }
+	ip netns exec "$ns_c" mariadb --no-defaults -h "$ip_s" -u root --skip-ssl -N -e "$1"; }
 WAIT_SECS=30 wait_for sql "SELECT 1" >/dev/null || { tail "$tmp/err.log"; fail "mariadbd did not come up"; }
 # A first SLEEP on a fresh server runs long (thread set-up): warm it up.
 sql "SELECT SLEEP(0.05)" >/dev/null
@@ -60,8 +44,7 @@ sql "SELECT SLEEP(0.05)" >/dev/null
 "$BPFLAB" observe -i "$if_c" --netns "$ns_c" -o json --flow-log "$tmp/flows" \
 	>"$tmp/capture.json" 2>"$tmp/capture.err" &
 capture=$!
-attached() { tc -n "$ns_c" filter show dev "$if_c" egress | grep -q bl_flow_egress; }
-wait_for attached || { cat "$tmp/capture.err"; fail "not attached"; }
+wait_for obs_attached || { cat "$tmp/capture.err"; fail "not attached"; }
 assert_eq "$(sb_sql 'SELECT SLEEP(0.2)')" "0" "slow query"
 assert_eq "$(sql 'SELECT 40 + 2')" "42" "fast query"
 sleep 0.3

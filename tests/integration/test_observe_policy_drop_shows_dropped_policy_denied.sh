@@ -5,39 +5,19 @@
 # drop_reason_desc POLICY_DENIED in the engine's flow log: `bpflab observe
 # --verdict DROPPED` lists it with both ends named (pod_name, labels), the
 # identity filters select it, and /metrics counts it in hubble_drop_total.
+# observe watching the same link does not add a FORWARDED record of the
+# dropped packet: one verdict per packet.
 source "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ip
-need_cmd curl
+source "$(dirname "$0")/../helpers/observe.sh"
 need_cmd python3
 export BPFLAB_RUN_DIR=/run/bpflab-test-obspol
 export BPFLAB_METRICS_ADDR=127.0.0.1:19472
-flowdir=/var/lib/bpflab/flows/bpflab-test-obspol
-tmp=$(mktemp -d /tmp/bl-obs-pol.XXXXXX)
+obs_pair obp 143
 export ENGINE_LOG=$tmp/engine.log
-ns_c=bpflab-obp$$c ns_s=bpflab-obp$$s
-if_c=bl-obp$$c if_s=bl-obp$$s
-server=
-cleanup() {
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-	stop_engine
-	ip netns del "$ns_c" 2>/dev/null
-	ip netns del "$ns_s" 2>/dev/null
-	rm -rf "$tmp" "$flowdir"
-	true
-}
-trap cleanup EXIT
+flowdir=/var/lib/bpflab/flows/bpflab-test-obspol
 rm -rf "$flowdir"
-
-ip netns add "$ns_c" && ip netns add "$ns_s" || fail "netns"
-ip -n "$ns_c" link add "$if_c" type veth peer name "$if_s" netns "$ns_s" || fail "veth"
-ip -n "$ns_c" addr add 198.18.143.1/24 dev "$if_c"
-ip -n "$ns_s" addr add 198.18.143.2/24 dev "$if_s"
-ip -n "$ns_c" link set "$if_c" up && ip -n "$ns_s" link set "$if_s" up || fail "link up"
-ip netns exec "$ns_s" python3 -m http.server --bind 198.18.143.2 8080 >/dev/null 2>&1 &
-server=$!
-reach() { ip netns exec "$ns_c" curl -s -o /dev/null --max-time 1 http://198.18.143.2:8080/; }
-wait_for reach || fail "server did not come up"
+obs_serve python3 -m http.server --bind "$ip_s" 8080 >/dev/null 2>&1
+obs_wait_http /
 
 start_engine --modules proc,netpol,observe
 "$BPFLAB" netpol endpoint add obp-client --ip 198.18.143.1 --label app=obp-client >/dev/null ||
@@ -62,8 +42,10 @@ spec:
       - port: "8080"
         protocol: TCP
 YAML
+# observe watches the same link: its tc program runs before netpol's
+"$BPFLAB" observe -i "$if_s" --netns "$ns_s" --duration 1s >/dev/null 2>&1 || fail "observe.attach"
 "$BPFLAB" netpol apply "$tmp/cnp.yaml" >/dev/null || fail "netpol apply"
-reach && fail "the policy did not stop the client"
+obs_curl_ok / && fail "the policy did not stop the client"
 
 dropped() { "$BPFLAB" observe --verdict DROPPED -o json | grep -q POLICY_DENIED; }
 WAIT_SECS=10 wait_for dropped || fail "no DROPPED flow in the flow log: $(head -c 2000 "$ENGINE_LOG")"
@@ -83,6 +65,21 @@ assert f["destination"]["pod_name"] == "obp-web", f
 assert f["traffic_direction"] == "INGRESS", f
 assert f["ingress_denied_by"][0]["name"] == "obp-web-from-nobody", f
 PY
+# One verdict per packet: observe's own record of a dropped packet is not
+# a FORWARDED flow next to the drop.
+"$BPFLAB" observe --since 1m -o json >"$tmp/all.json"
+python3 - "$tmp/all.json" <<'PY' || fail "a dropped packet has two verdicts"
+import json, sys
+flows = [json.loads(l)["flow"] for l in open(sys.argv[1])]
+def key(f):
+    t = f["l4"].get("TCP", {})
+    return (f["IP"]["source"], f["IP"]["destination"], t.get("source_port"), t.get("destination_port"))
+dropped = {key(f) for f in flows if f["verdict"] == "DROPPED"}
+assert dropped, "no drop"
+other = [f for f in flows if f["verdict"] != "DROPPED" and key(f) in dropped]
+assert not other, other
+print(len(dropped), "dropped tuples,", len(flows), "flows, none also FORWARDED")
+PY
 n() { "$BPFLAB" observe "$@" -o json | wc -l; }
 [ "$(n --verdict DROPPED --from-sandbox obp-client --to-label app=obp-web)" -ge 1 ] ||
 	fail "identity filters on a policy drop"
@@ -93,4 +90,7 @@ assert_contains "$compact" "default/obp-client" "compact source"
 assert_contains "$compact" "policy-verdict DROPPED" "compact verdict"
 metrics=$(curl -s --max-time 2 "http://$BPFLAB_METRICS_ADDR/metrics")
 assert_contains "$metrics" 'hubble_drop_total{reason="POLICY_DENIED"}' "drop metric"
+# observe did see the dropped packets, and left its own record of them out
+sup=$(awk '$1 == "bpflab_flows_superseded_total" {print $2}' <<<"$metrics")
+[ "${sup:-0}" -ge 1 ] || fail "observe saw no dropped packet (superseded: ${sup:-none})"
 echo PASS

@@ -6,58 +6,21 @@
 # latencies that include the server's 100 ms delay, and bytes. --dot and
 # --json render the same edge.
 source "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ip
-need_cmd curl
+source "$(dirname "$0")/../helpers/observe.sh"
 need_cmd python3
 export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-observe}
 
-ns_c=bpflab-obp$$c ns_s=bpflab-obp$$s
-if_c=bl-obp$$c if_s=bl-obp$$s
-logdir=$(mktemp -d /tmp/bl-obs-map.XXXXXX)
-server= capture=
-cleanup() {
-	[ -n "$capture" ] && kill -INT "$capture" 2>/dev/null && wait "$capture" 2>/dev/null
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-	ip netns del "$ns_c" 2>/dev/null
-	ip netns del "$ns_s" 2>/dev/null
-	rm -rf "$logdir"
-	true
-}
-trap cleanup EXIT
+obs_pair obm 14
+logdir=$tmp
 
-ip netns add "$ns_c" && ip netns add "$ns_s" || fail "netns"
-ip -n "$ns_c" link add "$if_c" type veth peer name "$if_s" netns "$ns_s" || fail "veth"
-ip -n "$ns_c" addr add 198.18.14.1/24 dev "$if_c"
-ip -n "$ns_s" addr add 198.18.14.2/24 dev "$if_s"
-ip -n "$ns_c" link set "$if_c" up && ip -n "$ns_s" link set "$if_s" up || fail "link up"
-
-read -r -d '' srv <<'PY'
-import http.server, time
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        time.sleep(0.1)
-        code = 500 if self.path == "/fail" else 200
-        self.send_response(code)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("198.18.14.2", 8080), H).serve_forever()
-PY
-ip netns exec "$ns_s" python3 -c "$srv" &
-server=$!
-up() { ip netns exec "$ns_c" curl -s -o /dev/null --max-time 1 http://198.18.14.2:8080/; }
-wait_for up || fail "server did not come up"
+obs_http_server /fail=500:100 /=200:100
+obs_wait_http /
 
 "$BPFLAB" observe -i "$if_c" --netns "$ns_c" -o json --flow-log "$logdir" >/dev/null 2>"$logdir/err" &
 capture=$!
-attached() { tc -n "$ns_c" filter show dev "$if_c" egress | grep -q bl_flow_egress; }
-wait_for attached || { cat "$logdir/err"; fail "not attached"; }
+wait_for obs_attached || { cat "$logdir/err"; fail "not attached"; }
 for p in /a /b /fail; do
-	ip netns exec "$ns_c" curl -s -o /dev/null "http://198.18.14.2:8080$p"
+	ip netns exec "$ns_c" curl -s -o /dev/null "http://$ip_s:8080$p"
 done
 sleep 0.5
 kill -INT "$capture"; wait "$capture"; capture=

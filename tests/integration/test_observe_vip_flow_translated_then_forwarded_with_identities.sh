@@ -10,54 +10,19 @@
 # select them in the flow log, and unknown names select nothing. The
 # service map has one edge obv-client -> service obv-web.
 source "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ip
-need_cmd curl
+source "$(dirname "$0")/../helpers/observe.sh"
 need_cmd python3
 export BPFLAB_RUN_DIR=/run/bpflab-test-obsvip
 export BPFLAB_METRICS_ADDR=127.0.0.1:19471
-flowdir=/var/lib/bpflab/flows/bpflab-test-obsvip
-tmp=$(mktemp -d /tmp/bl-obs-vip.XXXXXX)
+obs_pair obv 142
 export ENGINE_LOG=$tmp/engine.log
-ns_c=bpflab-obv$$c ns_s=bpflab-obv$$s
-if_c=bl-obv$$c if_s=bl-obv$$s
-server=
-cleanup() {
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-	stop_engine
-	ip netns del "$ns_c" 2>/dev/null
-	ip netns del "$ns_s" 2>/dev/null
-	rm -rf "$tmp" "$flowdir"
-	true
-}
-trap cleanup EXIT
+flowdir=/var/lib/bpflab/flows/bpflab-test-obsvip
 rm -rf "$flowdir"
-
-ip netns add "$ns_c" && ip netns add "$ns_s" || fail "netns"
-ip -n "$ns_c" link add "$if_c" type veth peer name "$if_s" netns "$ns_s" || fail "veth"
-ip -n "$ns_c" addr add 198.18.142.1/24 dev "$if_c"
-ip -n "$ns_s" addr add 198.18.142.2/24 dev "$if_s"
-ip -n "$ns_c" link set "$if_c" up && ip -n "$ns_s" link set "$if_s" up || fail "link up"
 # the VIP is routed out of the client's veth (it never reaches the wire)
 ip -n "$ns_c" route add 198.19.142.0/24 dev "$if_c" || fail "route"
 
-read -r -d '' srv <<'PY'
-import http.server
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        self.send_response(200 if self.path.startswith("/hello") else 404)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("198.18.142.2", 8080), H).serve_forever()
-PY
-ip netns exec "$ns_s" python3 -c "$srv" &
-server=$!
-up() { ip netns exec "$ns_c" curl -s -o /dev/null --max-time 1 http://198.18.142.2:8080/; }
-wait_for up || fail "server did not come up"
+obs_http_server /hello=200 /=404
+obs_wait_http /
 
 start_engine --modules proc,netpol,lb,observe
 "$BPFLAB" netpol endpoint add obv-client --ip 198.18.142.1 --label app=obv-client >/dev/null ||

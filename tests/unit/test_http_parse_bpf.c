@@ -14,132 +14,25 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/tcp.h>
-
-#include "abi/abi.h"
-#include "observe/flow.bpf.h"
+#include "flow_bpf_harness.h"
 #include "observe/flow_render.h"
-#include "skel/flow.skel.h"
 
 #define CLIENT "198.18.9.1"
 #define SERVER "198.18.9.2"
-#define MAX_EVENTS 16
-
-struct env {
-	struct flow_bpf *skel;
-	struct ring_buffer *rb;
-	int n;
-	union {
-		struct bl_hdr hdr;
-		struct bl_flow_event flow;
-		struct bl_l7_event l7;
-	} ev[MAX_EVENTS];
-};
-
-static int collect(void *ctx, void *data, size_t len)
-{
-	struct env *e = ctx;
-
-	if (e->n < MAX_EVENTS && len <= sizeof(e->ev[0]))
-		memcpy(&e->ev[e->n++], data, len);
-	return 0;
-}
 
 static int setup(void **state)
 {
-	static struct env e;
+	static struct flow_env e;
 
-	memset(&e, 0, sizeof(e));
 	if (geteuid() != 0)
 		return 0; /* each test skips */
-	e.skel = flow_bpf__open_and_load();
-	if (!e.skel)
-		return -1;
-	e.rb = ring_buffer__new(bpf_map__fd(e.skel->maps.flow_rb), collect, &e,
-				NULL);
-	if (!e.rb)
+	if (flow_env_open(&e, 0)) /* every record: no budget */
 		return -1;
 	*state = &e;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	if (e) {
-		ring_buffer__free(e->rb);
-		flow_bpf__destroy(e->skel);
-	}
-	return 0;
-}
-
-static struct env *env_or_skip(void **state)
-{
-	if (geteuid() != 0 || !*state)
-		skip();
-	return *state;
-}
-
-/* Run one TCP packet from src:sport to dst:dport through bl_flow_ingress. */
-static void send_tcp(struct env *e, const char *src, uint16_t sport,
-		     const char *dst, uint16_t dport, uint8_t flags,
-		     const char *payload)
-{
-	unsigned char pkt[512] = { 0 };
-	struct ethhdr *eth = (void *)pkt;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct tcphdr *th = (void *)(ip + 1);
-	size_t plen = payload ? strlen(payload) : 0;
-	size_t len = sizeof(*eth) + sizeof(*ip) + sizeof(*th) + plen;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt,
-		    .data_size_in = len, .repeat = 1);
-
-	assert_true(len <= sizeof(pkt));
-	eth->h_proto = htons(ETH_P_IP);
-	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x02", 6);
-	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x01", 6);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_TCP;
-	ip->tot_len = htons(len - sizeof(*eth));
-	inet_pton(AF_INET, src, &ip->saddr);
-	inet_pton(AF_INET, dst, &ip->daddr);
-	th->source = htons(sport);
-	th->dest = htons(dport);
-	th->doff = 5;
-	((unsigned char *)th)[13] = flags;
-	if (plen)
-		memcpy(th + 1, payload, plen);
-	assert_int_equal(
-		bpf_prog_test_run_opts(
-			bpf_program__fd(e->skel->progs.bl_flow_ingress), &opts),
-		0);
-	assert_int_equal((int)opts.retval, TC_ACT_UNSPEC);
-	ring_buffer__consume(e->rb);
-}
-
-static uint64_t stat(struct env *e, uint32_t which)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	uint64_t vals[ncpus], sum = 0;
-
-	assert_int_equal(
-		bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.flow_stats),
-				    &which, vals),
-		0);
-	for (int i = 0; i < ncpus; i++)
-		sum += vals[i];
-	return sum;
-}
-
-static const struct bl_l7_event *only_l7(struct env *e)
+static const struct bl_l7_event *only_l7(struct flow_env *e)
 {
 	const struct bl_l7_event *found = NULL;
 
@@ -165,15 +58,15 @@ static void path_is(const struct bl_l7_event *l7, const char *want)
 
 static void test_get_then_200_gives_one_l7_record(void **state)
 {
-	struct env *e = env_or_skip(state);
+	struct flow_env *e = flow_env_or_skip(state);
 	const struct bl_l7_event *l7;
 
 	e->n = 0;
-	send_tcp(e, CLIENT, 40001, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK,
-		 "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+	flow_send_text(e, CLIENT, 40001, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK,
+		       "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
 	usleep(2000);
-	send_tcp(e, SERVER, 80, CLIENT, 40001, BL_TCP_PSH | BL_TCP_ACK,
-		 "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	flow_send_text(e, SERVER, 80, CLIENT, 40001, BL_TCP_PSH | BL_TCP_ACK,
+		       "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
 	l7 = only_l7(e);
 	assert_non_null(l7);
 	assert_int_equal(l7->status, 200);
@@ -188,14 +81,14 @@ static void test_get_then_200_gives_one_l7_record(void **state)
 
 static void test_post_and_503_on_http10(void **state)
 {
-	struct env *e = env_or_skip(state);
+	struct flow_env *e = flow_env_or_skip(state);
 	const struct bl_l7_event *l7;
 
 	e->n = 0;
-	send_tcp(e, CLIENT, 40002, SERVER, 8080, BL_TCP_PSH | BL_TCP_ACK,
-		 "POST /api/v1/items?id=7 HTTP/1.0\r\n\r\n");
-	send_tcp(e, SERVER, 8080, CLIENT, 40002, BL_TCP_PSH | BL_TCP_ACK,
-		 "HTTP/1.0 503 Service Unavailable\r\n\r\n");
+	flow_send_text(e, CLIENT, 40002, SERVER, 8080, BL_TCP_PSH | BL_TCP_ACK,
+		       "POST /api/v1/items?id=7 HTTP/1.0\r\n\r\n");
+	flow_send_text(e, SERVER, 8080, CLIENT, 40002, BL_TCP_PSH | BL_TCP_ACK,
+		       "HTTP/1.0 503 Service Unavailable\r\n\r\n");
 	l7 = only_l7(e);
 	assert_non_null(l7);
 	assert_int_equal(l7->status, 503);
@@ -205,30 +98,30 @@ static void test_post_and_503_on_http10(void **state)
 
 static void test_response_without_request_is_counted_unparsed(void **state)
 {
-	struct env *e = env_or_skip(state);
-	uint64_t before = stat(e, FLOW_STAT_L7_UNPARSED);
+	struct flow_env *e = flow_env_or_skip(state);
+	uint64_t before = flow_env_stat(e, FLOW_STAT_L7_UNPARSED);
 
 	e->n = 0;
-	send_tcp(e, SERVER, 80, CLIENT, 40003, BL_TCP_PSH | BL_TCP_ACK,
-		 "HTTP/1.1 200 OK\r\n\r\n");
+	flow_send_text(e, SERVER, 80, CLIENT, 40003, BL_TCP_PSH | BL_TCP_ACK,
+		       "HTTP/1.1 200 OK\r\n\r\n");
 	assert_null(only_l7(e));
-	assert_int_equal(stat(e, FLOW_STAT_L7_UNPARSED), before + 1);
+	assert_int_equal(flow_env_stat(e, FLOW_STAT_L7_UNPARSED), before + 1);
 }
 
 static void test_pipelined_request_is_counted_not_guessed(void **state)
 {
-	struct env *e = env_or_skip(state);
-	uint64_t before = stat(e, FLOW_STAT_L7_UNPARSED);
+	struct flow_env *e = flow_env_or_skip(state);
+	uint64_t before = flow_env_stat(e, FLOW_STAT_L7_UNPARSED);
 	const struct bl_l7_event *l7;
 
 	e->n = 0;
-	send_tcp(e, CLIENT, 40004, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK,
-		 "GET /first HTTP/1.1\r\n\r\n");
-	send_tcp(e, CLIENT, 40004, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK,
-		 "GET /second HTTP/1.1\r\n\r\n");
-	send_tcp(e, SERVER, 80, CLIENT, 40004, BL_TCP_PSH | BL_TCP_ACK,
-		 "HTTP/1.1 204 No Content\r\n\r\n");
-	assert_int_equal(stat(e, FLOW_STAT_L7_UNPARSED), before + 1);
+	flow_send_text(e, CLIENT, 40004, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK,
+		       "GET /first HTTP/1.1\r\n\r\n");
+	flow_send_text(e, CLIENT, 40004, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK,
+		       "GET /second HTTP/1.1\r\n\r\n");
+	flow_send_text(e, SERVER, 80, CLIENT, 40004, BL_TCP_PSH | BL_TCP_ACK,
+		       "HTTP/1.1 204 No Content\r\n\r\n");
+	assert_int_equal(flow_env_stat(e, FLOW_STAT_L7_UNPARSED), before + 1);
 	/* One pair is reported; the response pairs with the newest request. */
 	l7 = only_l7(e);
 	assert_non_null(l7);
@@ -237,35 +130,39 @@ static void test_pipelined_request_is_counted_not_guessed(void **state)
 
 static void test_split_start_line_is_not_parsed(void **state)
 {
-	struct env *e = env_or_skip(state);
-	uint64_t before = stat(e, FLOW_STAT_L7_PAIRED);
+	struct flow_env *e = flow_env_or_skip(state);
+	uint64_t before = flow_env_stat(e, FLOW_STAT_L7_PAIRED);
 
 	e->n = 0;
 	/* A request whose first segment is shorter than a start line. */
-	send_tcp(e, CLIENT, 40005, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK, "GE");
-	send_tcp(e, CLIENT, 40005, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK,
-		 "T / HTTP/1.1\r\n\r\n");
-	send_tcp(e, SERVER, 80, CLIENT, 40005, BL_TCP_PSH | BL_TCP_ACK,
-		 "HTTP/1.1 200 OK\r\n\r\n");
+	flow_send_text(e, CLIENT, 40005, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK,
+		       "GE");
+	flow_send_text(e, CLIENT, 40005, SERVER, 80, BL_TCP_PSH | BL_TCP_ACK,
+		       "T / HTTP/1.1\r\n\r\n");
+	flow_send_text(e, SERVER, 80, CLIENT, 40005, BL_TCP_PSH | BL_TCP_ACK,
+		       "HTTP/1.1 200 OK\r\n\r\n");
 	assert_null(only_l7(e));
-	assert_int_equal(stat(e, FLOW_STAT_L7_PAIRED), before);
+	assert_int_equal(flow_env_stat(e, FLOW_STAT_L7_PAIRED), before);
 }
 
 static void test_flow_new_reply_end_and_every_packet_counted(void **state)
 {
-	struct env *e = env_or_skip(state);
-	uint64_t pkts = stat(e, FLOW_STAT_PACKETS);
+	struct flow_env *e = flow_env_or_skip(state);
+	uint64_t pkts = flow_env_stat(e, FLOW_STAT_PACKETS);
 	int news = 0, ends = 0, replies = 0;
 
 	e->n = 0;
-	send_tcp(e, CLIENT, 40006, SERVER, 443, BL_TCP_SYN, NULL);
-	send_tcp(e, SERVER, 443, CLIENT, 40006, BL_TCP_SYN | BL_TCP_ACK, NULL);
-	send_tcp(e, CLIENT, 40006, SERVER, 443, BL_TCP_ACK, NULL);
-	send_tcp(e, CLIENT, 40006, SERVER, 443, BL_TCP_ACK,
-		 "xxxxxxxxxxxxxxxxxxxx");
-	send_tcp(e, CLIENT, 40006, SERVER, 443, BL_TCP_FIN | BL_TCP_ACK, NULL);
-	send_tcp(e, CLIENT, 40006, SERVER, 443, BL_TCP_FIN | BL_TCP_ACK, NULL);
-	assert_int_equal(stat(e, FLOW_STAT_PACKETS), pkts + 6);
+	flow_send_text(e, CLIENT, 40006, SERVER, 443, BL_TCP_SYN, NULL);
+	flow_send_text(e, SERVER, 443, CLIENT, 40006, BL_TCP_SYN | BL_TCP_ACK,
+		       NULL);
+	flow_send_text(e, CLIENT, 40006, SERVER, 443, BL_TCP_ACK, NULL);
+	flow_send_text(e, CLIENT, 40006, SERVER, 443, BL_TCP_ACK,
+		       "xxxxxxxxxxxxxxxxxxxx");
+	flow_send_text(e, CLIENT, 40006, SERVER, 443, BL_TCP_FIN | BL_TCP_ACK,
+		       NULL);
+	flow_send_text(e, CLIENT, 40006, SERVER, 443, BL_TCP_FIN | BL_TCP_ACK,
+		       NULL);
+	assert_int_equal(flow_env_stat(e, FLOW_STAT_PACKETS), pkts + 6);
 	for (int i = 0; i < e->n; i++) {
 		const struct bl_flow_event *f = &e->ev[i].flow;
 
@@ -300,5 +197,5 @@ int main(void)
 			test_flow_new_reply_end_and_every_packet_counted),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_env_teardown);
 }

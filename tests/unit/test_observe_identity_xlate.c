@@ -173,6 +173,42 @@ static struct json_object *render(const struct bl_flow_event *e,
 	return o;
 }
 
+/* The tc LB rewrites the packet observe already saw (client -> VIP) and
+ * writes its record just after: only that exact tuple claims it. */
+static void test_tc_lb_rewrite_claims_its_own_packets_flow(void **s)
+{
+	struct flow_xlate xl = web_xlate();
+	struct bl_flow_event syn = flow(BL_FLOW_NEW, 10 * SEC_NS - 3000,
+					"198.19.0.80", 80),
+			     other_client = syn, synack = reversed(syn);
+	struct bl_flow_tuple client = syn.tuple;
+	const struct flow_xlate *got;
+	struct xlate_table *t;
+	bool claimed;
+
+	(void)s;
+	xl.vip = ip("198.19.0.80");
+	xl.hook = BL_LB_TC;
+	client.pad[0] = 0x5a; /* padding never takes part */
+	other_client.tuple.sport = 45001;
+	assert_int_equal(xlate_table__new(&t), 0);
+	xlate_table__add_tc(t, 10 * SEC_NS, &client, &xl);
+	/* another connection to the same VIP: not this rewrite */
+	assert_null(xlate_table__flow(t, &other_client, &claimed));
+	/* the flow record is older than the LB's: still its packet */
+	got = xlate_table__flow(t, &syn, &claimed);
+	assert_non_null(got);
+	assert_true(claimed);
+	assert_int_equal(got->hook, BL_LB_TC);
+	assert_int_equal(got->backend_port, 8080);
+	got = xlate_table__flow(t, &synack, &claimed);
+	assert_non_null(got);
+	assert_false(claimed);
+	/* used up */
+	assert_null(xlate_table__flow(t, &other_client, &claimed));
+	xlate_table__free(t);
+}
+
 static void test_translated_record_shows_vip_backend_and_service(void **s)
 {
 	struct flow_xlate xl = web_xlate();
@@ -319,6 +355,8 @@ int main(void)
 			test_first_new_flow_to_the_backend_claims_the_rewrite),
 		cmocka_unit_test(
 			test_other_backends_late_flows_and_replies_claim_nothing),
+		cmocka_unit_test(
+			test_tc_lb_rewrite_claims_its_own_packets_flow),
 		cmocka_unit_test(
 			test_translated_record_shows_vip_backend_and_service),
 		cmocka_unit_test(test_identity_filters_match_endpoints),
