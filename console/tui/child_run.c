@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -108,6 +109,47 @@ static int on_output(struct tui *t, int fd, uint32_t events, void *ctx)
 	return 0;
 }
 
+struct child_run *child_open_output(struct tui *t, const char *title)
+{
+	struct child_run *c;
+
+	if (t->child && !t->child->done) {
+		tui_status(t, "%s is still running (x stops it)",
+			   t->child->title);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->fd = -1;
+	c->start_ns = now_mono_ns();
+	snprintf(c->title, sizeof(c->title), "%s", title);
+	if (t->child)
+		free_run(t->child);
+	t->child = c;
+	return c;
+}
+
+void child_add_output(struct child_run *c, const char *line)
+{
+	char clean[512];
+	size_t n = 0;
+
+	/* curses cannot measure a tab */
+	for (; *line && n < sizeof(clean) - 1; line++)
+		if (*line != '\r')
+			clean[n++] = *line == '\t' ? ' ' : *line;
+	add_line(c, clean, n);
+}
+
+void child_set_done(struct tui *t, struct child_run *c, int status)
+{
+	c->done = true;
+	c->status = status;
+	tui_status(t, "%s: finished (exit %d)", c->title, status);
+	t->dirty = true;
+}
+
 int child_start(struct tui *t, const char *title, char *const argv[])
 {
 	struct child_run *c;
@@ -172,7 +214,7 @@ int child_start(struct tui *t, const char *title, char *const argv[])
 
 void child_interrupt(struct tui *t)
 {
-	if (t->child && !t->child->done) {
+	if (t->child && !t->child->done && t->child->pid > 0) {
 		kill(t->child->pid, SIGINT);
 		tui_status(t, "%s: interrupted, tearing down", t->child->title);
 	}
@@ -184,7 +226,7 @@ void child_reap(struct tui *t)
 
 	if (!c)
 		return;
-	if (!c->done) {
+	if (!c->done && c->pid > 0) {
 		/* its teardown removes what it made: give it up to 10 s */
 		kill(c->pid, SIGINT);
 		for (int i = 0; i < 100 && waitpid(c->pid, NULL, WNOHANG) == 0;

@@ -35,6 +35,14 @@ struct child_run {
 	char prog_what[64];
 };
 
+/*
+ * An output record with no process (pid 0): a scenario run in the
+ * console's own loop (scen_run.h) streams its lines here, so the screens
+ * that show a run's output show either kind.
+ */
+struct child_run *child_open_output(struct tui *t, const char *title);
+void child_add_output(struct child_run *c, const char *line);
+void child_set_done(struct tui *t, struct child_run *c, int status);
 /* Start argv (argv[0] is the bpflab binary); replaces a finished run. */
 int child_start(struct tui *t, const char *title, char *const argv[]);
 /* Ask a running child to stop (SIGINT: its teardown still runs). */

@@ -6,6 +6,7 @@
 
 #include "console/tui/child_run.h"
 #include "console/tui/demo.h"
+#include "console/tui/scen_run.h"
 #include "console/tui/tui.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -77,7 +78,7 @@ int demo_open(struct tui *t, const char *path, bool autoplay)
 
 static void run_bpflab(struct tui *t, const char *title, const char *args)
 {
-	char copy[256], *argv[16];
+	char copy[320], *argv[16];
 	int n = 0;
 
 	snprintf(copy, sizeof(copy), "%s", args);
@@ -109,19 +110,19 @@ static bool step(struct tui *t, struct demo *d, const char *cmd)
 
 	arg += strspn(arg, " \t");
 	if (!strncmp(cmd, "screen", 6)) {
-		tui_switch(t, atoi(arg) - 1);
+		tui_switch(t, (int)strtol(arg, NULL, 10) - 1);
 	} else if (!strncmp(cmd, "say", 3)) {
 		snprintf(t->narration, sizeof(t->narration), "%s", arg);
 	} else if (!strncmp(cmd, "scenario", 8)) {
-		snprintf(buf, sizeof(buf), "scenario run %s", arg);
-		run_bpflab(t, arg, buf);
+		scen_start(t, arg);
 	} else if (!strncmp(cmd, "bench", 5)) {
 		snprintf(buf, sizeof(buf), "bench %s", arg);
 		run_bpflab(t, buf, buf);
 	} else if (!strncmp(cmd, "key", 3)) {
 		tui_key(t, key_of(arg));
 	} else if (!strncmp(cmd, "wait", 4)) {
-		d->until_ns = now_mono_ns() + (uint64_t)(atof(arg) * 1e9);
+		d->until_ns =
+			now_mono_ns() + (uint64_t)(strtod(arg, NULL) * 1e9);
 		return true;
 	} else if (!strncmp(cmd, "pause", 5)) {
 		d->paused = true;

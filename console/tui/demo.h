@@ -5,7 +5,8 @@
  *
  *   screen N        show screen N (1-9)
  *   say TEXT        narration, shown above the key bar
- *   scenario NAME   run `bpflab scenario run NAME` (as Enter on Scenarios)
+ *   scenario NAME   run scenario NAME in the console's loop (as Enter on
+ *                   Scenarios)
  *   bench ARGS...   run `bpflab bench ARGS...` (as on the Bench screen)
  *   key K           press a key on the current screen (Enter, Tab, or one char)
  *   wait SECONDS    let the screens update for a while

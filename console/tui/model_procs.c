@@ -29,7 +29,11 @@ static int collect_live(struct proc_node *p, void *ctx)
 		return 0;
 	if (c->n == c->cap) {
 		int cap = c->cap ? c->cap * 2 : 256;
-		struct proc_node **v = realloc(c->v, (size_t)cap * sizeof(*v));
+		/* an array of pointers: sizeof(*v) is a pointer's size */
+		struct proc_node **v = realloc(
+			c->v,
+			(size_t)cap *
+				sizeof(*v)); // NOLINT(bugprone-sizeof-expression)
 
 		if (!v)
 			return -ENOMEM;

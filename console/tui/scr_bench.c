@@ -163,12 +163,12 @@ static void bench_draw(struct tui *t, void *state, int y, int x, int rows,
 	     t->pane[t->cur])) {
 		/* while a bench runs, its output takes the lower half */
 		used = draw_lb(&s->m, y, half / 2 + 1, cols);
-		used += draw_enforce(&s->m, y + used, half - used, cols);
+		draw_enforce(&s->m, y + used, half - used, cols);
 		draw_run(t, y + half, rows - half, cols);
 		return;
 	}
 	used = draw_lb(&s->m, y, rows / 2, cols);
-	used += 1 + draw_enforce(&s->m, y + used + 1, rows - used - 3, cols);
+	draw_enforce(&s->m, y + used + 1, rows - used - 3, cols);
 	draw_run(t, y + rows - 2, 2, cols);
 }
 

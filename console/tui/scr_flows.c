@@ -15,6 +15,7 @@
 #include "console/tui/tui.h"
 #include "engine/engine.h"
 #include "observe/flow_filter.h"
+#include "util/num.h"
 #include "util/util.h"
 
 #define DETAIL_LINES 128
@@ -27,6 +28,17 @@ struct flows_state {
 	const char *lines[DETAIL_LINES];
 };
 
+/* port=N: 1-65535, else the word matches no flow (0 would mean "any"). */
+static bool port_word(const char *s, int *port)
+{
+	long v;
+
+	if (parse_long(s, 10, 1, 65535, &v))
+		return false;
+	*port = (int)v;
+	return true;
+}
+
 /* One filter word against the flow; words are key=value or plain text. */
 static bool word_matches(const char *word, const struct evm_item *it,
 			 struct json_object *o)
@@ -34,7 +46,7 @@ static bool word_matches(const char *word, const struct evm_item *it,
 	struct flow_filter f = {};
 	const char *eq = strchr(word, '=');
 	char key[32];
-	bool ok;
+	bool ok = true;
 
 	if (!eq || (size_t)(eq - word) >= sizeof(key))
 		return strcasestr(it->text, word) != NULL;
@@ -51,11 +63,11 @@ static bool word_matches(const char *word, const struct evm_item *it,
 	else if (!strcmp(key, "ip"))
 		f.ip = eq;
 	else if (!strcmp(key, "port"))
-		f.port = atoi(eq);
+		ok = port_word(eq, &f.port);
 	else if (!strcmp(key, "from-port"))
-		f.from_port = atoi(eq);
+		ok = port_word(eq, &f.from_port);
 	else if (!strcmp(key, "to-port"))
-		f.to_port = atoi(eq);
+		ok = port_word(eq, &f.to_port);
 	else if (!strcmp(key, "protocol"))
 		f.protocol = eq;
 	else if (!strcmp(key, "type"))
@@ -66,7 +78,8 @@ static bool word_matches(const char *word, const struct evm_item *it,
 		f.http_status = eq;
 	else
 		return strcasestr(it->text, word) != NULL;
-	ok = o && flow_filter__match(&f, o);
+	ok = ok && o &&
+	     flow_filter__match(&f, o); /* a bad port matches nothing */
 	flow_filter__free(&f);
 	return ok;
 }

@@ -128,7 +128,7 @@ static void draw_observe(struct tui *t, int y, int x, int h, int w)
 			const char *code = strrchr(it->text, ' ');
 
 			l7++;
-			errs += code && atoi(code + 1) >= 400;
+			errs += code && strtol(code + 1, NULL, 10) >= 400;
 		}
 		for (k = 0; k < ntop && strcmp(top[k].who, it->who); k++)
 			;

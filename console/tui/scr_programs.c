@@ -56,7 +56,10 @@ static void build_order(struct tui *t, struct progs_state *s)
 	struct model_progs *m = t->progs;
 
 	free(s->order);
-	s->order = calloc(m->n ? m->n : 1, sizeof(*s->order));
+	/* an array of row pointers: sizeof(*s->order) is a pointer's size */
+	s->order =
+		calloc(m->n ? m->n : 1,
+		       sizeof(*s->order)); // NOLINT(bugprone-sizeof-expression)
 	s->norder = 0;
 	if (!s->order)
 		return;
@@ -69,7 +72,9 @@ static void build_order(struct tui *t, struct progs_state *s)
 			s->order[s->norder++] = &m->rows[i];
 	}
 	sort_key = t->sort[t->cur] % SORT_MAX;
-	qsort(s->order, s->norder, sizeof(*s->order), cmp_rows);
+	qsort(s->order, s->norder,
+	      sizeof(*s->order), // NOLINT(bugprone-sizeof-expression)
+	      cmp_rows);
 }
 
 static void draw_graph(struct progs_state *s, int y, int rows, int cols)

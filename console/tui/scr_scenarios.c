@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Scenarios: the scenario scripts on the left, the running one's narration,
- * steps and verdict on the right. Enter runs the selected one as a child
- * `bpflab scenario run NAME` that uses this console's engine, so the attack
- * shows up on Flows and Security while it runs.
+ * steps and verdict on the right. Enter runs the selected one in this
+ * process, as coroutines resumed by the console's loop (scen_run.h), so the
+ * attack shows up on Flows and Security while it runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 
 #include "console/tui/child_run.h"
 #include "console/tui/crt.h"
+#include "console/tui/scen_run.h"
 #include "console/tui/tui.h"
 #include "lab/scenario/scenario.h"
 
@@ -132,11 +133,7 @@ static bool scen_key(struct tui *t, void *state, int ch)
 
 	filter_rows(t, s);
 	if ((ch == '\n' || ch == KEY_ENTER || ch == 'r') && lv->sel < s->nvis) {
-		const char *name = s->v[s->vis[lv->sel]].name;
-		char *argv[] = { (char *)t->opts->self, "scenario", "run",
-				 (char *)name, NULL };
-
-		child_start(t, name, argv);
+		scen_start(t, s->v[s->vis[lv->sel]].name);
 		return true;
 	}
 	return list_key(lv, ch, s->nvis, s->rows);
@@ -144,8 +141,8 @@ static bool scen_key(struct tui *t, void *state, int ch)
 
 const struct screen_ops scr_scenarios = {
 	.title = "Scenarios",
-	.help = "  Enter r     run the selected scenario (enforce mode) against this\n"
-		"              console's engine; other screens stay live meanwhile\n"
+	.help = "  Enter r     run the selected scenario (enforce mode) in this\n"
+		"              console's loop; other screens stay live meanwhile\n"
 		"  x           stop it (its teardown still runs)\n",
 	.keybar = "Enter Run  x Stop",
 	.init = scen_init,

@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "console/tui/child_run.h"
+#include "console/tui/scen_run.h"
 #include "console/tui/crt.h"
 #include "console/tui/demo.h"
 #include "console/tui/model_map.h"
@@ -51,7 +52,8 @@ static const char global_help[] =
 	"              4 Security 5 Processes 6 Programs 7 Bench 8 Scenarios\n"
 	"              9 Policies & services\n"
 	"  F1 ?        this help (any key closes it)\n"
-	"  F10 q       quit (the engine and everything it made are removed)\n"
+	"  F10 q       quit (the engine and everything it made are removed;\n"
+	"              a running scenario's teardown runs first)\n"
 	"  Up Down     move the selection      PgUp PgDn   a page\n"
 	"  Home End    first / last row\n"
 	"  /           filter this screen's rows (Enter keeps, Esc clears)\n"
@@ -208,7 +210,7 @@ static void draw_meters(struct tui *t)
 	attroff(crt_attr(C_TITLE));
 	x += crt_put(0, x, w - x, crt_attr(C_TITLE) | ATTR_BOLD,
 		     t->replay ? "bpflab replay " : "bpflab ");
-	x += crt_putf(
+	crt_putf(
 		0, x, w - x, crt_attr(C_TITLE),
 		"Progs %s  Ev/s %s  Lost %llu  Kills %llu  Drops %llu  Sandboxes %s  Mode %s",
 		t->replay ? "-" : progs, rate, (unsigned long long)t->lost,
@@ -384,6 +386,10 @@ void tui_key(struct tui *t, int ch)
 	case 'q':
 	case 'Q':
 	case KEY_F(10):
+		if (scen_running(t)) { /* quit once its teardown is done */
+			scen_quit(t);
+			break;
+		}
 		t->quit = true;
 		loop_stop(t);
 		break;
@@ -409,7 +415,10 @@ void tui_key(struct tui *t, int ch)
 		t->pane[t->cur] ^= 1;
 		break;
 	case 'x':
-		child_interrupt(t);
+		if (scen_running(t))
+			scen_stop(t);
+		else
+			child_interrupt(t);
 		break;
 	case 'n':
 	case KEY_RIGHT:
@@ -541,6 +550,7 @@ static int on_timer(struct tui *t, int fd, uint32_t events, void *ctx)
 		replay_feed(t);
 	if (t->demo)
 		demo_tick(t);
+	scen_tick(t);
 	if (screens[t->cur]->tick)
 		screens[t->cur]->tick(t, t->state);
 	if (t->quit)
@@ -701,6 +711,7 @@ int tui_run(struct engine *e, const struct tui_opts *opts)
 	crt_done();
 	log_set_sink(NULL);
 	the_tui = NULL;
+	scen_drain(t);
 	child_reap(t);
 	lab_down(t);
 out:

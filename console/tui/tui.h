@@ -22,6 +22,7 @@ struct model_progs;
 struct model_req;
 struct model_map;
 struct child_run;
+struct scen_run;
 struct replay;
 struct demo;
 
@@ -69,7 +70,9 @@ struct tui {
 	struct replay *replay; /* --replay, or NULL */
 	int sandboxes_up; /* -1: unknown */
 	uint64_t lost; /* kernel ring buffers + subscribers, summed */
-	struct child_run *child; /* scenario or bench running, or NULL */
+	struct child_run *child; /* scenario or bench output, or NULL */
+	struct scen_run
+		*scen; /* a scenario in this loop (scen_run.h), or NULL */
 	int cur; /* active screen */
 	void *state; /* its state */
 	struct list_view lv[TUI_SCREENS];

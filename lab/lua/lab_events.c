@@ -25,8 +25,14 @@ struct lab_events {
 	int fd;
 	char *partial; /* an incomplete line */
 	size_t plen;
-	struct json_object *ev[EV_MAX];
+	/* a ring: event number k is in slot k % EV_MAX; parsed when looked at */
+	struct lab_event_slot {
+		char *line;
+		struct json_object *o;
+	} ev[EV_MAX];
 	int n;
+	uint64_t total; /* events ever kept; the newest n are in the ring */
+	bool closed; /* the engine left */
 };
 
 int lab_events__open(struct lab_events **out)
@@ -56,24 +62,35 @@ void lab_events__close(struct lab_events *ev)
 	if (!ev)
 		return;
 	close(ev->fd);
-	for (int i = 0; i < ev->n; i++)
-		json_object_put(ev->ev[i]);
+	for (int i = 0; i < EV_MAX; i++) {
+		free(ev->ev[i].line);
+		json_object_put(ev->ev[i].o);
+	}
 	free(ev->partial);
 	free(ev);
 }
 
+/*
+ * Keep the line as text: parsing every event (tens of thousands a second
+ * under a flow storm) would cost the console's loop more than a lookup
+ * that parses only what a wait looks at.
+ */
 static void keep_line(struct lab_events *ev, const char *line)
 {
-	struct json_object *o = json_tokener_parse(line);
+	struct lab_event_slot *slot = &ev->ev[ev->total % EV_MAX];
+	char *copy = strdup(line);
 
-	if (!o)
+	if (!copy || line[0] != '{') {
+		free(copy);
 		return;
-	if (ev->n == EV_MAX) { /* drop the oldest */
-		json_object_put(ev->ev[0]);
-		memmove(ev->ev, ev->ev + 1, sizeof(ev->ev[0]) * (EV_MAX - 1));
-		ev->n--;
 	}
-	ev->ev[ev->n++] = o;
+	free(slot->line);
+	json_object_put(slot->o);
+	slot->line = copy;
+	slot->o = NULL;
+	ev->total++;
+	if (ev->n < EV_MAX)
+		ev->n++;
 }
 
 /* Read what is there (waiting up to ms); returns -EPIPE once the engine left. */
@@ -87,7 +104,9 @@ static int pump(struct lab_events *ev, int ms)
 		return 0;
 	n = read(ev->fd, buf, sizeof(buf));
 	if (n <= 0)
-		return n == 0 ? -EPIPE : (errno == EINTR ? 0 : -errno);
+		return n == 0 ?
+			       -EPIPE :
+			       (errno == EINTR || errno == EAGAIN ? 0 : -errno);
 	tmp = realloc(ev->partial, ev->plen + (size_t)n + 1);
 	if (!tmp)
 		return -ENOMEM;
@@ -108,10 +127,28 @@ static int pump(struct lab_events *ev, int ms)
 	return 0;
 }
 
-void lab_events__pump(struct lab_events *ev, int ms)
+int lab_events__pump(struct lab_events *ev, int ms)
 {
-	if (ev)
-		pump(ev, ms);
+	uint64_t before;
+	int err;
+
+	if (!ev || ev->closed)
+		return 0;
+	before = ev->total;
+	err = pump(ev, ms);
+	if (err == -EPIPE)
+		ev->closed = true;
+	return (int)(ev->total - before);
+}
+
+int lab_events__fd(const struct lab_events *ev)
+{
+	return ev ? ev->fd : -1;
+}
+
+bool lab_events__closed(const struct lab_events *ev)
+{
+	return !ev || ev->closed;
 }
 
 static struct json_object *get_path(struct json_object *o, const char *a,
@@ -216,34 +253,26 @@ static void push_json(lua_State *L, struct json_object *o, int depth)
 	}
 }
 
-int lab_events__wait(struct lab_events *ev, lua_State *L, int filter_idx,
-		     int timeout_ms)
+int lab_events__find(struct lab_events *ev, lua_State *L, int filter_idx,
+		     uint64_t *pos)
 {
-	uint64_t deadline = now_mono_ns() / 1000000 + (uint64_t)timeout_ms;
-	int seen = 0, err = 0;
+	uint64_t first = ev->total - (uint64_t)ev->n;
 
-	for (;;) {
-		for (; seen < ev->n; seen++)
-			if (matches(L, filter_idx, ev->ev[seen])) {
-				push_json(L, ev->ev[seen], 0);
-				lua_pushstring(L,
-					       json_object_to_json_string_ext(
-						       ev->ev[seen],
-						       JSON_C_TO_STRING_PLAIN));
-				lua_setfield(L, -2, "_json");
-				return 1;
-			}
-		int64_t left = (int64_t)(deadline - now_mono_ns() / 1000000);
+	/* events dropped for room are gone: start at the oldest kept */
+	for (uint64_t k = *pos > first ? *pos : first; k < ev->total; k++) {
+		struct lab_event_slot *slot = &ev->ev[k % EV_MAX];
 
-		if (left <= 0 || err)
-			break;
-		/* pump may have dropped old ones: rescan from the start */
-		err = pump(ev, left > 100 ? 100 : (int)left);
-		if (ev->n == EV_MAX)
-			seen = 0;
+		if (!slot->o)
+			slot->o = json_tokener_parse(slot->line);
+		if (!slot->o || !matches(L, filter_idx, slot->o))
+			continue;
+		push_json(L, slot->o, 0);
+		lua_pushstring(L, json_object_to_json_string_ext(
+					  slot->o, JSON_C_TO_STRING_PLAIN));
+		lua_setfield(L, -2, "_json");
+		*pos = k + 1;
+		return 1;
 	}
-	luaL_pushfail(L);
-	lua_pushstring(L, err ? "the engine closed the event stream" :
-				"no matching event before the timeout");
-	return 2;
+	*pos = ev->total;
+	return 0;
 }

@@ -7,15 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -25,9 +24,11 @@
 #include "util/util.h"
 
 #define BOX_MT "bpflab.box"
+#define SPAWN_MT "bpflab.spawn"
 #define SPAWN_MAX_ARGS 64
 #define SPAWN_OUT_MAX (64 * 1024)
 #define SPAWN_DEFAULT_TIMEOUT_MS 10000
+#define READ_CHUNK 4096 /* bytes per read() of a file into a Lua buffer */
 
 struct lab_box {
 	struct sandbox sb;
@@ -195,78 +196,83 @@ int lab_box_new(lua_State *L)
 	return 1;
 }
 
-static uint64_t now_ms(void)
-{
-	return now_mono_ns() / 1000000;
-}
-
 struct capture {
 	char *buf;
 	size_t len;
 };
 
-static void capture_read(int fd, struct capture *c)
-{
-	char tmp[4096];
-	ssize_t n = read(fd, tmp, sizeof(tmp));
-	size_t keep;
+/*
+ * A foreground command while it runs: its output pipes and a pidfd of the
+ * helper that reaps it, all non-blocking, on the Lua stack as a userdata
+ * whose __gc kills and reaps whatever an error or a stop left running.
+ */
+struct spawn {
+	pid_t pid; /* the helper (a vm: its stand-in); we reap it */
+	pid_t inner; /* argv's host pid, killed on timeout */
+	pid_t victim; /* what a timeout kills */
+	int pidfd, out_fd, err_fd;
+	struct capture out, err;
+	uint64_t deadline_ms;
+	bool timed_out, reaped;
+	int status;
+};
 
-	if (n <= 0)
-		return;
-	keep = c->len + (size_t)n > SPAWN_OUT_MAX ? SPAWN_OUT_MAX - c->len :
-						    (size_t)n;
-	memcpy(c->buf + c->len, tmp, keep);
-	c->len += keep;
+static void spawn_close_fds(struct spawn *sp)
+{
+	int *fds[] = { &sp->pidfd, &sp->out_fd, &sp->err_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 }
 
-/* Run until exit or timeout, collecting stdout and stderr. */
-/*
- * Kill argv itself (inner) on timeout, not the helper: its helper must stay
- * to reap it, or it lingers as a zombie of the host's pid 1 and its pid
- * namespace cannot finish dying.
- */
-static int wait_capture(pid_t pid, pid_t inner, int out_fd, int err_fd,
-			int timeout_ms, struct capture *out,
-			struct capture *err, int *status, bool *timed_out)
+static int spawn_gc(lua_State *L)
 {
-	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
-	struct pollfd p[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
-	int open_fds = 2;
+	struct spawn *sp = luaL_checkudata(L, 1, SPAWN_MT);
 
-	*timed_out = false;
-	while (open_fds > 0) {
-		int64_t left = (int64_t)(deadline - now_ms());
-
-		if (left <= 0) {
-			*timed_out = true;
-			kill(inner, SIGKILL);
-			break;
-		}
-		if (poll(p, 2, (int)(left > 200 ? 200 : left)) < 0 &&
-		    errno != EINTR)
-			break;
-		for (int i = 0; i < 2; i++) {
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			if (p[i].revents & POLLIN)
-				capture_read(p[i].fd, i ? err : out);
-			else {
-				p[i].fd = -1;
-				open_fds--;
-			}
-		}
+	if (sp->pid > 0 && !sp->reaped) {
+		/* its helper exits right after argv dies: a short wait */
+		kill(sp->victim, SIGKILL);
+		while (waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		sp->reaped = true;
 	}
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
+	spawn_close_fds(sp);
+	free(sp->out.buf);
+	free(sp->err.buf);
+	sp->out.buf = sp->err.buf = NULL;
 	return 0;
+}
+
+/* Drain what a pipe holds; closes it (-1) at EOF. */
+static void capture_drain(int *fd, struct capture *c)
+{
+	char tmp[4096];
+	ssize_t n;
+
+	while ((n = read(*fd, tmp, sizeof(tmp))) > 0) {
+		size_t keep = c->len + (size_t)n > SPAWN_OUT_MAX ?
+				      SPAWN_OUT_MAX - c->len :
+				      (size_t)n;
+
+		memcpy(c->buf + c->len, tmp, keep);
+		c->len += keep;
+	}
+	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		close(*fd);
+		*fd = -1;
+	}
 }
 
 /* pid is argv's host pid: the one the engine's events name. */
 static void push_proc(lua_State *L, pid_t pid, int status, bool timed_out,
 		      const struct capture *out, const struct capture *err,
-		      int argc, char **argv)
+		      int argc_idx)
 {
+	int argc = (int)lua_rawlen(L, argc_idx);
+
 	lua_createtable(L, 0, 8);
 	lua_pushinteger(L, pid);
 	lua_setfield(L, -2, "pid");
@@ -279,16 +285,72 @@ static void push_proc(lua_State *L, pid_t pid, int status, bool timed_out,
 	}
 	lua_pushboolean(L, timed_out);
 	lua_setfield(L, -2, "timed_out");
-	lua_pushlstring(L, out->buf, out->len);
+	lua_pushlstring(L, out->buf ?: "", out->len);
 	lua_setfield(L, -2, "stdout");
-	lua_pushlstring(L, err->buf, err->len);
+	lua_pushlstring(L, err->buf ?: "", err->len);
 	lua_setfield(L, -2, "stderr");
 	lua_createtable(L, argc, 0);
-	for (int i = 0; i < argc; i++) {
-		lua_pushstring(L, argv[i]);
-		lua_rawseti(L, -2, i + 1);
+	for (int i = 1; i <= argc; i++) {
+		lua_rawgeti(L, argc_idx, i);
+		lua_rawseti(L, -2, i);
 	}
 	lua_setfield(L, -2, "argv");
+}
+
+/*
+ * Until both pipes close (or the timeout), collect the output; then until
+ * the helper exits. The timeout kills argv itself, not the helper: its
+ * helper must stay to reap it, or it lingers as a zombie of the host's pid
+ * 1 and its pid namespace cannot finish dying. Stack: 1 box, 2 the
+ * command table, 3 the spawn userdata.
+ */
+static int spawn_k(lua_State *L, int status, lua_KContext ctx)
+{
+	struct spawn *sp = luaL_checkudata(L, 3, SPAWN_MT);
+	struct lab_wait *w = &lab_run_of(L)->wait;
+	siginfo_t si = { 0 };
+
+	(void)status;
+	(void)ctx;
+	lab_resumed(L);
+	if (sp->out_fd >= 0)
+		capture_drain(&sp->out_fd, &sp->out);
+	if (sp->err_fd >= 0)
+		capture_drain(&sp->err_fd, &sp->err);
+	if (!sp->timed_out && lab_now_ms() >= sp->deadline_ms) {
+		sp->timed_out = true;
+		kill(sp->victim, SIGKILL);
+	}
+	if (sp->timed_out || (sp->out_fd < 0 && sp->err_fd < 0)) {
+		if (!waitid(P_PIDFD, (id_t)sp->pidfd, &si, WEXITED | WNOHANG) &&
+		    si.si_pid == sp->pid) {
+			sp->reaped = true;
+			sp->status = si.si_code == CLD_EXITED ?
+					     (si.si_status & 0xff) << 8 :
+					     si.si_status & 0x7f;
+			push_proc(L, sp->inner, sp->status, sp->timed_out,
+				  &sp->out, &sp->err, 2);
+			spawn_close_fds(sp);
+			return 1;
+		}
+		if (lab_wait__fd(w, sp->pidfd, EPOLLIN))
+			return luaL_error(L,
+					  "spawn: cannot wait for the child");
+	} else {
+		if ((sp->out_fd >= 0 && lab_wait__fd(w, sp->out_fd, EPOLLIN)) ||
+		    (sp->err_fd >= 0 && lab_wait__fd(w, sp->err_fd, EPOLLIN)) ||
+		    lab_wait__deadline(w, sp->deadline_ms))
+			return luaL_error(L,
+					  "spawn: cannot wait for the output");
+	}
+	return lab_yield(L, 0, spawn_k);
+}
+
+static int spawn_fail(lua_State *L, const char *what, int err)
+{
+	luaL_pushfail(L);
+	lua_pushfstring(L, "spawn %s: %s", what, strerror(-err));
+	return 2;
 }
 
 /* box:spawn{ "sh", "-c", "...", timeout=secs, stdin="text", background=bool } */
@@ -297,15 +359,16 @@ static int box_spawn(lua_State *L)
 	struct sandbox *sb = lab_box_check(L, 1);
 	char *argv[SPAWN_MAX_ARGS + 1];
 	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, pin[2] = { -1, -1 };
-	struct capture out = { 0 }, err = { 0 };
+	int argc, rc = 0, timeout_ms = SPAWN_DEFAULT_TIMEOUT_MS;
 	struct sandbox_io io;
-	int argc, status = 0, rc, timeout_ms = SPAWN_DEFAULT_TIMEOUT_MS;
-	bool background, timed_out = false;
 	const char *input = NULL;
 	size_t input_len = 0;
+	struct spawn *sp;
+	bool background;
 	pid_t pid, inner = 0;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_settop(L, 2);
 	argc = (int)luaL_len(L, 2);
 	luaL_argcheck(L, argc > 0 && argc <= SPAWN_MAX_ARGS, 2,
 		      "want 1 to 64 command words");
@@ -326,42 +389,53 @@ static int box_spawn(lua_State *L)
 	lua_pop(L, 3);
 	if (background) {
 		/* lives until teardown removes the sandbox; output discarded */
+		struct capture none = { 0 };
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		io = (struct sandbox_io){ devnull, devnull, devnull, false };
 		rc = sandbox_spawn(sb, argv, &io, &pid, &inner);
 		close(devnull);
-		if (rc) {
-			luaL_pushfail(L);
-			lua_pushfstring(L, "spawn %s: %s", argv[0],
-					strerror(-rc));
-			return 2;
-		}
-		push_proc(L, inner, 0, false, &out, &err, argc, argv);
+		if (rc)
+			return spawn_fail(L, argv[0], rc);
+		push_proc(L, inner, 0, false, &none, &none, 2);
 		return 1;
 	}
-	out.buf = malloc(SPAWN_OUT_MAX);
-	err.buf = malloc(SPAWN_OUT_MAX);
-	if (!out.buf || !err.buf || pipe2(pout, O_CLOEXEC) ||
-	    pipe2(perr, O_CLOEXEC) || pipe2(pin, O_CLOEXEC)) {
-		rc = -errno ?: -ENOMEM;
+	sp = lua_newuserdatauv(L, sizeof(*sp), 0); /* slot 3 */
+	memset(sp, 0, sizeof(*sp));
+	sp->pidfd = sp->out_fd = sp->err_fd = -1;
+	luaL_setmetatable(L, SPAWN_MT);
+	sp->out.buf = malloc(SPAWN_OUT_MAX);
+	sp->err.buf = malloc(SPAWN_OUT_MAX);
+	if (!sp->out.buf || !sp->err.buf)
+		return spawn_fail(L, argv[0], -ENOMEM);
+	if (pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC) ||
+	    pipe2(pin, O_CLOEXEC)) {
+		rc = -errno;
 		goto out;
 	}
 	io = (struct sandbox_io){ pin[0], pout[1], perr[1], false };
 	rc = sandbox_spawn(sb, argv, &io, &pid, &inner);
-	close(pin[0]), close(pout[1]), close(perr[1]);
-	pin[0] = pout[1] = perr[1] = -1;
 	if (rc)
 		goto out;
+	sp->pid = pid;
+	sp->inner = inner;
+	/* a vm's inner pid is the guest's: on the host, kill its stand-in */
+	sp->victim = strcmp(sb->kind, "vm") ? inner : pid;
+	sp->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (sp->pidfd < 0) {
+		rc = -errno;
+		goto out;
+	}
 	/* small inputs only: the pipe buffer holds them without blocking */
 	if (input &&
 	    write(pin[1], input, input_len > 60000 ? 60000 : input_len) < 0)
 		rc = -errno;
-	close(pin[1]);
-	pin[1] = -1;
-	/* a vm's inner pid is the guest's: on the host, kill its stand-in */
-	rc = wait_capture(pid, strcmp(sb->kind, "vm") ? inner : pid, pout[0],
-			  perr[0], timeout_ms, &out, &err, &status, &timed_out);
+	sp->out_fd = pout[0];
+	sp->err_fd = perr[0];
+	pout[0] = perr[0] = -1;
+	fcntl(sp->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(sp->err_fd, F_SETFL, O_NONBLOCK);
+	sp->deadline_ms = lab_now_ms() + (uint64_t)timeout_ms;
 out:
 	for (int i = 0; i < 2; i++) {
 		if (pout[i] >= 0)
@@ -371,28 +445,17 @@ out:
 		if (pin[i] >= 0)
 			close(pin[i]);
 	}
-	if (!rc)
-		push_proc(L, inner, status, timed_out, &out, &err, argc, argv);
-	free(out.buf);
-	free(err.buf);
-	if (rc) {
-		luaL_pushfail(L);
-		lua_pushfstring(L, "spawn %s: %s", argv[0], strerror(-rc));
-		return 2;
-	}
-	return 1;
+	if (rc)
+		return spawn_fail(L, argv[0], rc);
+	return spawn_k(L, LUA_OK, 0);
 }
 
-/* box:exec{...}: spawn, and an error unless it exited 0 (setup steps). */
-static int box_exec(lua_State *L)
+static int exec_k(lua_State *L, int status, lua_KContext ctx)
 {
-	int n;
+	int n = lua_gettop(L);
 
-	lua_settop(L, 2);
-	lua_pushcfunction(L, box_spawn);
-	lua_insert(L, 1);
-	lua_call(L, 2, LUA_MULTRET);
-	n = lua_gettop(L);
+	(void)status;
+	(void)ctx;
 	if (lua_isnil(L, 1))
 		return luaL_error(L, "%s", lua_tostring(L, 2));
 	lua_getfield(L, 1, "exit");
@@ -405,6 +468,16 @@ static int box_exec(lua_State *L)
 	}
 	lua_pop(L, 1);
 	return n;
+}
+
+/* box:exec{...}: spawn, and an error unless it exited 0 (setup steps). */
+static int box_exec(lua_State *L)
+{
+	lua_settop(L, 2);
+	lua_pushcfunction(L, box_spawn);
+	lua_insert(L, 1);
+	lua_callk(L, 2, LUA_MULTRET, 0, exec_k);
+	return exec_k(L, LUA_OK, 0);
 }
 
 /* Open path inside the box: RESOLVE_IN_ROOT keeps its symlinks inside too. */
@@ -445,9 +518,9 @@ static int box_read(lua_State *L)
 	}
 	luaL_buffinit(L, &b);
 	do {
-		char *p = luaL_prepbuffer(&b);
+		char *p = luaL_prepbuffsize(&b, READ_CHUNK);
 
-		n = read(fd, p, LUAL_BUFFERSIZE);
+		n = read(fd, p, READ_CHUNK);
 		if (n > 0)
 			luaL_addsize(&b, (size_t)n);
 	} while (n > 0);
@@ -517,6 +590,10 @@ void lab_box_open(lua_State *L)
 		{ NULL, NULL },
 	};
 
+	luaL_newmetatable(L, SPAWN_MT);
+	lua_pushcfunction(L, spawn_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
 	luaL_newmetatable(L, BOX_MT);
 	luaL_setfuncs(L, meta, 0);
 	luaL_newlib(L, methods);

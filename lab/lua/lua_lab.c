@@ -17,11 +17,12 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <lauxlib.h>
 
+#include "engine/engine.h"
 #include "engine/journal.h"
 #include "lab/lua/lua_lab.h"
 #include "lab/sandbox/vm.h"
@@ -29,6 +30,7 @@
 #include "lab/trouble/trouble.h"
 #include "lab/lua/lua_rt.h"
 #include "util/jw.h"
+#include "util/log.h"
 #include "util/util.h"
 
 #define RUN_KEY "bpflab.run"
@@ -45,6 +47,24 @@ struct lab_run *lab_run_of(lua_State *L)
 	return run;
 }
 
+void lab_print(struct lab_run *run, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (run->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (run->out) {
+		run->out(run->out_ctx, line);
+		return;
+	}
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
 void lab_check(struct lab_run *run, bool ok, const char *evidence_json,
 	       const char *fmt, ...)
 {
@@ -59,8 +79,7 @@ void lab_check(struct lab_run *run, bool ok, const char *evidence_json,
 	va_end(ap);
 	c->ok = ok;
 	c->evidence = strdup(evidence_json ? evidence_json : "{}");
-	if (!run->quiet)
-		printf("   %s %s\n", ok ? "✔" : "✘", c->what);
+	lab_print(run, "   %s %s", ok ? "✔" : "✘", c->what);
 }
 
 void lab_run__free_checks(struct lab_run *run)
@@ -74,70 +93,56 @@ void lab_run__free_checks(struct lab_run *run)
 
 static int l_say(lua_State *L)
 {
-	struct lab_run *run = lab_run_of(L);
-
-	if (!run->quiet)
-		printf("   %s\n", luaL_checkstring(L, 1));
-	fflush(stdout);
+	lab_print(lab_run_of(L), "   %s", luaL_checkstring(L, 1));
 	return 0;
 }
 
-/* A step is a point where the driver (console loop or CLI) gets control. */
+static int wake_k(lua_State *L, int status, lua_KContext ctx)
+{
+	(void)status;
+	(void)ctx;
+	lab_resumed(L);
+	return 0;
+}
+
+/* A step gives the driver control once (a redraw), then goes on. */
 static int l_step(lua_State *L)
 {
 	struct lab_run *run = lab_run_of(L);
 
 	run->step++;
-	if (!run->quiet)
-		printf(" %d. %s\n", run->step, luaL_checkstring(L, 1));
-	fflush(stdout);
-	if (lua_isyieldable(L))
-		return lua_yield(L, 0);
-	return 0;
+	lab_print(run, " %d. %s", run->step, luaL_checkstring(L, 1));
+	if (run->wait.epfd <= 0 || lab_wait__deadline(&run->wait, 0))
+		return 0;
+	return lab_yield(L, 0, wake_k);
 }
 
+/* until the deadline in ctx, whatever else resumes us early */
+static int sleep_k(lua_State *L, int status, lua_KContext until)
+{
+	struct lab_run *run = lab_run_of(L);
+
+	(void)status;
+	lab_resumed(L);
+	if (lab_now_ms() >= (uint64_t)until)
+		return 0;
+	if (lab_wait__deadline(&run->wait, (uint64_t)until))
+		return luaL_error(L, "lab.sleep: %s", strerror(errno));
+	return lab_yield(L, until, sleep_k);
+}
+
+/* lab.sleep(s): a deadline the driver's loop waits for, not a nanosleep */
 static int l_sleep(lua_State *L)
 {
 	double s = luaL_checknumber(L, 1);
-	struct timespec ts;
 
 	luaL_argcheck(L, s >= 0 && s <= 30, 1, "0 to 30 seconds");
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-	return 0;
+	lua_settop(L, 0);
+	return sleep_k(L, LUA_OK,
+		       (lua_KContext)(lab_now_ms() + (uint64_t)(s * 1000)));
 }
 
-/* ---- policies: through `bpflab policy`, which talks to the engine --------- */
-
-static int run_self(char *const argv[], char *out, size_t outlen)
-{
-	int pfd[2], status;
-	ssize_t n, len = 0;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		execv("/proc/self/exe", argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while ((n = read(pfd[0], out + len, outlen - 1 - (size_t)len)) > 0)
-		len += n;
-	out[len] = 0;
-	close(pfd[0]);
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
+/* ---- policies: requests to the engine (lab_request), never a child ------- */
 
 /* metadata.name, read the plain way: the engine validates the file for real. */
 static void policy_name(const char *text, char *name, size_t size)
@@ -158,7 +163,8 @@ static void policy_name(const char *text, char *name, size_t size)
 
 /* The same policy with policy-mode set to mode, as a file in the run dir. */
 static int policy_with_mode(const char *src, const char *mode, char *dst,
-			    size_t dstlen, char *name, size_t namelen)
+			    size_t dstlen, char *name, size_t namelen,
+			    char **textp)
 {
 	char *text = NULL, *p, *q;
 	FILE *f = fopen(src, "re");
@@ -191,10 +197,104 @@ static int policy_with_mode(const char *src, const char *mode, char *dst,
 	snprintf(dst, dstlen, "/tmp/bpflab-lab-policy-%d-%s.yaml", getpid(),
 		 name);
 	err = write_new_file(dst, text, 0600);
+	if (!err) {
+		*textp = text;
+		text = NULL;
+	}
 out:
 	free(text);
 	fclose(f);
 	return err;
+}
+
+/* Push a request string (Lua owns it) and send it: continue in k. */
+static int request_owned(lua_State *L, char *req, lua_KContext ctx,
+			 lua_KFunction k)
+{
+	if (!req)
+		return luaL_error(L, "out of memory");
+	lua_pushstring(L, req);
+	free(req);
+	return lab_request(L, lua_tostring(L, -1), ctx, k);
+}
+
+/* {"op":"policy.apply","files":[{"file":path,"yaml":text}]} */
+static char *apply_request(const char *path, const char *text)
+{
+	struct jw w;
+	char *req;
+
+	jw_init(&w);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "op", "policy.apply");
+	jw_key(&w, "files");
+	jw_arr_begin(&w);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "file", path);
+	jw_kstr(&w, "yaml", text);
+	jw_obj_end(&w);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	req = jw_str(&w) ? strdup(jw_str(&w)) : NULL;
+	jw_free(&w);
+	return req;
+}
+
+/* The engine's reply at reply_idx (msg_idx: our own error): NULL when ok. */
+static const char *reply_error(lua_State *L, int reply_idx, int msg_idx)
+{
+	struct json_object *rep, *ok, *e;
+	const char *msg = NULL;
+
+	if (lua_isnil(L, reply_idx))
+		return lua_tostring(L, msg_idx) ?: "no reply";
+	rep = json_tokener_parse(lua_tostring(L, reply_idx));
+	if (!rep)
+		return "a bad reply from the engine";
+	if (!json_object_object_get_ex(rep, "ok", &ok) ||
+	    !json_object_get_boolean(ok)) {
+		e = json_object_object_get(rep, "error");
+		lua_pushstring(L, e ? json_object_get_string(e) : "refused");
+		lua_replace(L, msg_idx); /* outlives rep */
+		msg = lua_tostring(L, msg_idx);
+	}
+	json_object_put(rep);
+	return msg;
+}
+
+/*
+ * Stack while an apply waits: 1 file, 2 opts, 3 name, 4 temporary file,
+ * 5 mode, then lab_request's userdata, reply, message.
+ */
+static int policy_apply_k(lua_State *L, int status, lua_KContext ctx)
+{
+	struct lab_run *run = lab_run_of(L);
+	const char *file = lua_tostring(L, 1), *name = lua_tostring(L, 3);
+	const char *tmp = lua_tostring(L, 4), *mode = lua_tostring(L, 5);
+	const char *err = NULL;
+	char why[256];
+
+	(void)status;
+	if (ctx) /* the host's engine answered (ctx 0: a vm, nothing asked) */
+		err = reply_error(L, -2, -1);
+	/* a vm's guest enforces it too: its own kernel, its own hooks */
+	for (int i = 0; !err && i < run->n_boxes; i++)
+		if (!strcmp(run->boxes[i]->kind, "vm") &&
+		    vm_policy_apply_file(run->boxes[i], tmp)) {
+			snprintf(why, sizeof(why), "the guest of %s refused it",
+				 run->boxes[i]->name);
+			err = why;
+		}
+	unlink(tmp);
+	if (err)
+		return luaL_error(L, "lab.policy.apply %s (mode %s) failed: %s",
+				  file, mode, err);
+	if (strcmp(run->kind, "vm")) /* a guest's policy goes with the guest */
+		snprintf(run->policies[run->n_policies++],
+			 sizeof(run->policies[0]), "%s", name);
+	lab_print(run, "   policy %s applied (%s)", name, mode);
+	lua_pushvalue(L, 3);
+	return 1;
 }
 
 /* lab.policy.apply(file [, {mode=}]) -> name; errors if the engine refuses it */
@@ -202,7 +302,7 @@ static int l_policy_apply(lua_State *L)
 {
 	struct lab_run *run = lab_run_of(L);
 	const char *file = luaL_checkstring(L, 1), *mode = run->mode;
-	char path[1024], tmp[512], name[128], out[4096];
+	char path[1024], tmp[512], name[128], *text = NULL, *req;
 	int rc;
 
 	if (lua_istable(L, 2)) {
@@ -220,45 +320,64 @@ static int l_policy_apply(lua_State *L)
 		snprintf(path, sizeof(path), "%s", run->policy_override);
 	else
 		snprintf(path, sizeof(path), "%s/%s", run->dir, file);
-	rc = policy_with_mode(path, mode, tmp, sizeof(tmp), name, sizeof(name));
+	rc = policy_with_mode(path, mode, tmp, sizeof(tmp), name, sizeof(name),
+			      &text);
 	if (rc)
 		return luaL_error(L, "lab.policy.apply: %s: %s", path,
 				  strerror(-rc));
+	lua_settop(L, 2);
+	lua_pushstring(L, name);
+	lua_pushstring(L, tmp);
+	lua_pushstring(L, mode);
 	/*
 	 * vm sandboxes have no cgroup on this host (only their qemu runs here):
 	 * their guests enforce the policy, the host has nothing to apply
 	 */
-	if (strcmp(run->kind, "vm")) {
-		char *argv[] = { "bpflab", "policy", "apply", tmp, NULL };
-
-		rc = run_self(argv, out, sizeof(out));
+	if (!strcmp(run->kind, "vm")) {
+		free(text);
+		return policy_apply_k(L, LUA_OK, 0);
 	}
-	/* a vm's guest enforces it too: its own kernel, its own hooks */
-	for (int i = 0; !rc && i < run->n_boxes; i++)
-		if (!strcmp(run->boxes[i]->kind, "vm") &&
-		    vm_policy_apply_file(run->boxes[i], tmp))
-			rc = snprintf(out, sizeof(out),
-				      "the guest of %s refused it",
-				      run->boxes[i]->name);
-	unlink(tmp);
-	if (rc)
-		return luaL_error(L, "lab.policy.apply %s (mode %s) failed: %s",
-				  file, mode, out);
-	if (strcmp(run->kind, "vm")) /* a guest's policy goes with the guest */
-		snprintf(run->policies[run->n_policies++],
-			 sizeof(run->policies[0]), "%s", name);
-	if (!run->quiet)
-		printf("   policy %s applied (%s)\n", name, mode);
-	lua_pushstring(L, name);
-	return 1;
+	req = apply_request(path, text);
+	free(text);
+	if (!req)
+		unlink(tmp);
+	return request_owned(L, req, 1, policy_apply_k);
 }
 
-static int policy_delete(const char *name)
+static char *delete_request(const char *name)
 {
-	char *argv[] = { "bpflab", "policy", "delete", (char *)name, NULL };
-	char out[1024];
+	struct jw w;
+	char *req;
 
-	return run_self(argv, out, sizeof(out)) ? -EIO : 0;
+	jw_init(&w);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "op", "policy.delete");
+	jw_kstr(&w, "name", name);
+	jw_obj_end(&w);
+	req = jw_str(&w) ? strdup(jw_str(&w)) : NULL;
+	jw_free(&w);
+	return req;
+}
+
+static void forget_policy(struct lab_run *run, const char *name)
+{
+	for (int i = 0; i < run->n_policies; i++)
+		if (!strcmp(run->policies[i], name)) {
+			memmove(run->policies[i], run->policies[i + 1],
+				sizeof(run->policies[0]) *
+					(size_t)(run->n_policies - i - 1));
+			run->n_policies--;
+			return;
+		}
+}
+
+static int policy_remove_k(lua_State *L, int status, lua_KContext ctx)
+{
+	(void)status;
+	(void)ctx;
+	/* a failed delete is not the script's error: teardown goes on */
+	forget_policy(lab_run_of(L), lua_tostring(L, 1));
+	return 0;
 }
 
 static int l_policy_remove(lua_State *L)
@@ -266,17 +385,44 @@ static int l_policy_remove(lua_State *L)
 	struct lab_run *run = lab_run_of(L);
 	const char *name = luaL_checkstring(L, 1);
 
+	lua_settop(L, 1);
 	for (int i = 0; i < run->n_policies; i++)
-		if (!strcmp(run->policies[i], name)) {
-			policy_delete(name);
-			memmove(run->policies[i], run->policies[i + 1],
-				sizeof(run->policies[0]) *
-					(size_t)(run->n_policies - i - 1));
-			run->n_policies--;
-			return 0;
-		}
+		if (!strcmp(run->policies[i], name))
+			return request_owned(L, delete_request(name), 0,
+					     policy_remove_k);
 	return luaL_error(L, "lab.policy.remove: %s was not applied here",
 			  name);
+}
+
+/*
+ * The run's policies, deleted one request at a time; run by the driver as
+ * a coroutine after the script's teardown. Returns how many failed.
+ */
+static int cleanup_k(lua_State *L, int status, lua_KContext failed)
+{
+	struct lab_run *run = lab_run_of(L);
+
+	(void)status;
+	if (lua_gettop(L) > 0) {
+		/* request, userdata, reply, message: the last policy's answer */
+		if (reply_error(L, -2, -1))
+			failed++;
+		run->n_policies--;
+		lua_settop(L, 0);
+	}
+	if (!run->n_policies) {
+		lua_pushinteger(L, failed);
+		return 1;
+	}
+	return request_owned(L,
+			     delete_request(run->policies[run->n_policies - 1]),
+			     failed, cleanup_k);
+}
+
+int lab_cleanup_policies(lua_State *L)
+{
+	lua_settop(L, 0);
+	return cleanup_k(L, LUA_OK, 0);
 }
 
 /* ---- the C2: a listener inside a box's network namespace ------------------ */
@@ -341,8 +487,8 @@ static void c2_serve(int fd, struct lab_c2_seen *seen)
 			seen->first_bytes[n] = 0;
 		}
 		__atomic_add_fetch(&seen->accepted, 1, __ATOMIC_SEQ_CST);
-		if (send(cfd, reply, sizeof(reply) - 1, MSG_NOSIGNAL) < 0)
-			n = 0;
+		/* a beacon that left already needs no answer */
+		(void)!send(cfd, reply, sizeof(reply) - 1, MSG_NOSIGNAL);
 		close(cfd);
 	}
 }
@@ -574,17 +720,55 @@ static int timeout_ms_of(lua_State *L, int idx, int def)
 	return ms;
 }
 
+/*
+ * lab.wait_event{...}: stack 1 filter, 2 deadline (ms), 3 position in the
+ * event list; yields on "new events" and the deadline until one matches.
+ */
+static int wait_event_k(lua_State *L, int status, lua_KContext ctx)
+{
+	struct lab_run *run = lab_run_of(L);
+	uint64_t deadline = (uint64_t)lua_tointeger(L, 2);
+	uint64_t pos = (uint64_t)lua_tointeger(L, 3);
+
+	(void)status;
+	(void)ctx;
+	lab_resumed(L);
+	if (lab_events__find(run->events, L, 1, &pos))
+		return 1;
+	lua_pushinteger(L, (lua_Integer)pos);
+	lua_replace(L, 3);
+	if (lab_events__closed(run->events) || lab_now_ms() >= deadline) {
+		luaL_pushfail(L);
+		lua_pushstring(L,
+			       lab_events__closed(run->events) ?
+				       "the engine closed the event stream" :
+				       "no matching event before the timeout");
+		return 2;
+	}
+	lab_wait__events(&run->wait);
+	if (lab_wait__deadline(&run->wait, deadline))
+		return luaL_error(L, "lab.wait_event: %s", strerror(errno));
+	return lab_yield(L, 0, wait_event_k);
+}
+
 static int l_wait_event(lua_State *L)
 {
 	struct lab_run *run = lab_run_of(L);
+	uint64_t deadline;
+	int ms;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
 	if (!run->events) {
 		luaL_pushfail(L);
 		lua_pushliteral(L, "no engine is running: no events");
 		return 2;
 	}
-	return lab_events__wait(run->events, L, 1, timeout_ms_of(L, 1, 3000));
+	ms = timeout_ms_of(L, 1, 3000);
+	deadline = lab_now_ms() + (uint64_t)(ms > 0 ? ms : 0);
+	lua_pushinteger(L, (lua_Integer)deadline);
+	lua_pushinteger(L, 0);
+	return wait_event_k(L, LUA_OK, 0);
 }
 
 /* ---- expectations: record a check, never raise ------------------------------ */
@@ -702,17 +886,14 @@ static int l_expect_denied(lua_State *L)
 }
 
 /* lab.expect.event{...}: an engine event matching the filter arrives */
-static int l_expect_event(lua_State *L)
+static int expect_event_k(lua_State *L, int status, lua_KContext ctx)
 {
 	struct lab_run *run = lab_run_of(L);
 	struct jw w;
 	bool ok;
 
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_settop(L, 1);
-	lua_pushcfunction(L, l_wait_event);
-	lua_pushvalue(L, 1);
-	lua_call(L, 1, 2);
+	(void)status;
+	(void)ctx;
 	ok = lua_istable(L, 2);
 	jw_init(&w);
 	jw_obj_begin(&w);
@@ -740,6 +921,16 @@ static int l_expect_event(lua_State *L)
 	jw_free(&w);
 	lua_pop(L, 4);
 	return 2;
+}
+
+static int l_expect_event(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	lua_pushcfunction(L, l_wait_event);
+	lua_pushvalue(L, 1);
+	lua_callk(L, 1, 2, 0, expect_event_k);
+	return expect_event_k(L, LUA_OK, 0);
 }
 
 /* Digest of path inside the box and in the base image (the "before"). */
@@ -895,16 +1086,32 @@ int lab_run__teardown(struct lab_run *run)
 	/* the run's vm hooks point at it: not past its end */
 	vm_set_wait_hook(NULL, NULL);
 	vm_boot_async(false);
-	for (int i = run->n_policies - 1; i >= 0; i--)
-		failed += !!policy_delete(run->policies[i]);
+	/*
+	 * lab_cleanup_policies() deleted them unless the run was cut short:
+	 * then ask without waiting (the console's own engine may not be
+	 * serving any more; it drops its policies when it closes)
+	 */
+	for (int i = run->n_policies - 1; i >= 0; i--) {
+		char *req = delete_request(run->policies[i]);
+
+		failed += !req || engine_client_notify(req);
+		free(req);
+	}
 	run->n_policies = 0;
 	for (int i = 0; i < run->n_c2; i++) {
 		c2_stop(&run->c2[i]);
 		c2_unwire(&run->c2[i], i);
 	}
 	run->n_c2 = 0;
-	while (run->n_boxes > 0)
-		failed += !!lab_box_remove(run->boxes[--run->n_boxes]);
+	while (run->n_boxes > 0) {
+		struct sandbox *sb = run->boxes[--run->n_boxes];
+		int err = lab_box_remove(sb);
+
+		if (err)
+			pr_warn("teardown: removing sandbox %s: %s", sb->name,
+				strerror(-err));
+		failed += !!err;
+	}
 	lab_trouble__teardown();
 	return failed;
 }

@@ -12,10 +12,15 @@
  *   lab.c2{ box=, addr=, port= } -> a C2 host in its own netns, wired to
  *     the box by a veth pair; listener:connections()
  *   lab.wait_event{ type=, pid=, policy=, action=, timeout= } -> event or nil
- *   lab.say(text), lab.step(text) (yields to the driver), lab.sleep(s)
+ *   lab.say(text), lab.step(text), lab.sleep(s)
  *   lab.expect.killed(proc [, {signal=}]), .exited(proc [, code]),
  *     .event{...}, .unchanged(box, path), .changed(box, path),
  *     .no_connection(c2), .connection(c2), .denied(proc, errno_name)
+ *
+ * Nothing here blocks the caller's loop (lab_wait.h): box:spawn/box:exec,
+ * lab.policy.*, lab.wait_event, lab.expect.event and lab.sleep yield the
+ * scenario's coroutine until their fd, child or deadline is ready. Output
+ * (narration, steps, checks) goes to run->out, or to stdout without one.
  */
 #ifndef BPFLAB_LUA_LAB_H
 #define BPFLAB_LUA_LAB_H
@@ -26,6 +31,7 @@
 #include <lua.h>
 
 #include "util/sha256.h"
+#include "lab/lua/lab_wait.h"
 #include "lab/sandbox/sandbox.h"
 
 #define LAB_MAX_BOXES 8
@@ -78,17 +84,48 @@ struct lab_run {
 	struct lab_check checks[LAB_MAX_CHECKS];
 	int n_checks;
 	int step;
+	struct lab_wait wait; /* the pending wait; epfd -1 outside a run */
+	lua_State *co; /* the phase's coroutine: the one the driver resumes */
+	/* one line of narration, a step, a check; NULL: stdout */
+	void (*out)(void *ctx, const char *line);
+	void *out_ctx;
+	bool offline; /* the engine stopped serving: requests fail at once */
 };
 
 /* Install `lab` into the state and point it at run. */
 void lab_open(lua_State *L, struct lab_run *run);
 struct lab_run *lab_run_of(lua_State *L);
+/*
+ * A lua_CFunction the driver runs as a coroutine after the script's
+ * teardown: deletes the run's policies, one request at a time, and returns
+ * how many deletes failed. lab_run__teardown() then removes the rest.
+ */
+int lab_cleanup_policies(lua_State *L);
 /* Remove everything the run made; returns how many removals failed. */
 int lab_run__teardown(struct lab_run *run);
 void lab_run__free_checks(struct lab_run *run);
 /* Record an expectation's outcome (evidence: a JSON object, copied). */
 void lab_check(struct lab_run *run, bool ok, const char *evidence_json,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A line of output (unless quiet), to run->out or stdout. */
+void lab_print(struct lab_run *run, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Yield until the wait recorded in run->wait is over, then continue in k
+ * (lab_wait.c). Every continuation first calls lab_resumed(), which raises
+ * "interrupted" after Ctrl-C or a stop.
+ */
+int lab_yield(lua_State *L, lua_KContext ctx, lua_KFunction k);
+void lab_resumed(lua_State *L);
+/*
+ * Send one request line to the engine and continue in k with two values
+ * on top of the stack: the reply line (or nil) and an error message (or
+ * nil). Never blocks (lab_request.c).
+ */
+int lab_request(lua_State *L, const char *json, lua_KContext ctx,
+		lua_KFunction k);
 
 /* box userdata (lua_box.c) */
 void lab_box_open(lua_State *L);
@@ -102,14 +139,17 @@ int lab_box_open_path(const struct sandbox *sb, const char *path);
 /* engine events (lab_events.c) */
 int lab_events__open(struct lab_events **out);
 void lab_events__close(struct lab_events *ev);
-/* Read what the engine sent, waiting up to ms (keeps the stream flowing). */
-void lab_events__pump(struct lab_events *ev, int ms);
+/* Read what the engine sent, waiting up to ms; returns how many came. */
+int lab_events__pump(struct lab_events *ev, int ms);
+int lab_events__fd(const struct lab_events *ev);
+bool lab_events__closed(const struct lab_events *ev);
 /*
- * Wait up to timeout_ms for an event matching the Lua filter table at
- * filter_idx; pushes it as a table (or nil). Events already seen are kept,
- * so an event that came before the wait still matches.
+ * The first event from number *pos on that matches the Lua filter table at
+ * filter_idx: pushes it as a table and returns 1, else returns 0; *pos
+ * moves past what was looked at. Events are kept (bounded) from the start
+ * of the run, so an event that came before the wait still matches.
  */
-int lab_events__wait(struct lab_events *ev, lua_State *L, int filter_idx,
-		     int timeout_ms);
+int lab_events__find(struct lab_events *ev, lua_State *L, int filter_idx,
+		     uint64_t *pos);
 
 #endif

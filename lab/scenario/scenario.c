@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,16 +22,6 @@
 #include "util/util.h"
 
 #define SCRIPT_MAX (1 << 20)
-
-static struct lua_rt *volatile running_rt;
-
-void scenario_interrupt(void)
-{
-	struct lua_rt *rt = running_rt;
-
-	if (rt)
-		lua_rt__interrupt(rt);
-}
 
 const char *scenario_verdict_name(enum scenario_verdict v)
 {
@@ -176,13 +167,17 @@ int scenario_list(struct scenario_info **out, int *count)
 		return -errno;
 	for (int i = 0; i < n; i++) {
 		size_t len = strlen(names[i]->d_name);
-		struct lab_run run = { .mode = "enforce", .kind = "ns" };
+		struct lab_run run = { .mode = "enforce",
+				       .kind = "ns",
+				       .wait.epfd = -1 };
 		struct lua_rt *rt;
 
-		if (len > 4 && !strcmp(names[i]->d_name + len - 4, ".lua") &&
-		    (tmp = realloc(v, sizeof(*v) * (size_t)(k + 1))) &&
-		    !lua_rt__new(&rt, NULL)) {
-			v = tmp;
+		tmp = len > 4 && !strcmp(names[i]->d_name + len - 4, ".lua") ?
+			      realloc(v, sizeof(*v) * (size_t)(k + 1)) :
+			      NULL;
+		if (tmp)
+			v = tmp; /* realloc may have moved it: keep the new one */
+		if (tmp && !lua_rt__new(&rt, NULL)) {
 			memset(&v[k], 0, sizeof(v[k]));
 			snprintf(v[k].path, sizeof(v[k].path), "%s/%s", dir,
 				 names[i]->d_name);
@@ -209,57 +204,75 @@ int scenario_list(struct scenario_info **out, int *count)
 	return 0;
 }
 
-/* requires = { "enforce", ... }: modules a running engine must have loaded. */
-static int check_requires(lua_State *L, int sc, const char *kind, char *err,
-			  size_t errlen)
+/*
+ * requires = { "enforce", ... }: modules a running engine must have loaded.
+ * The first phase, a coroutine like the others: the status request yields
+ * (in the console the engine answering it runs in the same loop). Returns
+ * true, or false and the reason.
+ */
+static int requires_k(lua_State *L, int status, lua_KContext ctx)
 {
-	struct json_object *reply = NULL, *mods;
-	char *text = NULL;
-	int rc = 0, n;
+	const char *kind = lua_tostring(L, 2), *reply = lua_tostring(L, -2);
+	struct json_object *rep = reply ? json_tokener_parse(reply) : NULL;
+	struct json_object *mods = NULL;
+	int n = (int)lua_rawlen(L, 3);
 
-	lua_getfield(L, sc, "requires");
-	n = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 0;
-	if (n && (engine_client_call("{\"op\":\"status\"}", &text) || !text ||
-		  !(reply = json_tokener_parse(text)))) {
-		snprintf(
-			err, errlen,
+	(void)status;
+	(void)ctx;
+	if (!rep) {
+		lua_pushboolean(L, 0);
+		lua_pushliteral(
+			L,
 			"this scenario needs a running engine (start `bpflab engine`)");
-		rc = -ENOTCONN;
+		return 2;
 	}
-	for (int i = 1; !rc && i <= n; i++) {
+	json_object_object_get_ex(rep, "modules", &mods);
+	for (int i = 1; i <= n; i++) {
 		const char *want;
 		bool found = false;
 
-		lua_rawgeti(L, -1, i);
+		lua_rawgeti(L, 3, i);
 		want = lua_tostring(L, -1) ?: "";
 		/* in a vm the guest's agent enforces; the host's engine only
 		 * needs to take its events */
 		if (!strcmp(kind, "vm") && !strcmp(want, "enforce"))
 			want = "vm";
-		if (json_object_object_get_ex(reply, "modules", &mods))
-			for (size_t j = 0; j < json_object_array_length(mods);
-			     j++) {
-				struct json_object
-					*m = json_object_array_get_idx(mods, j),
-					*nm;
+		for (size_t j = 0; mods && j < json_object_array_length(mods);
+		     j++) {
+			struct json_object *m = json_object_array_get_idx(mods,
+									  j),
+					   *nm;
 
-				if (json_object_object_get_ex(m, "name", &nm) &&
-				    !strcmp(json_object_get_string(nm), want))
-					found = true;
-			}
+			if (json_object_object_get_ex(m, "name", &nm) &&
+			    !strcmp(json_object_get_string(nm), want))
+				found = true;
+		}
 		if (!found) {
-			snprintf(
-				err, errlen,
+			json_object_put(rep);
+			lua_pushboolean(L, 0);
+			lua_pushfstring(
+				L,
 				"this scenario needs the engine's '%s' module, which is not loaded",
 				want);
-			rc = -EOPNOTSUPP;
+			return 2;
 		}
 		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
-	json_object_put(reply);
-	free(text);
-	return rc;
+	json_object_put(rep);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* (scenario table, kind) -> true | false, why */
+static int l_requires(lua_State *L)
+{
+	lua_settop(L, 2);
+	lua_getfield(L, 1, "requires");
+	if (!lua_istable(L, 3) || !lua_rawlen(L, 3)) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	return lab_request(L, "{\"op\":\"status\"}", 0, requires_k);
 }
 
 static void write_report(struct jw *w, const struct lab_run *run,
@@ -300,9 +313,24 @@ static void write_report(struct jw *w, const struct lab_run *run,
 	jw_obj_end(w);
 }
 
-enum { PH_SETUP, PH_RUN, PH_VERIFY, PH_TEARDOWN, PH_DONE };
-static const char *const phase_names[] = { "setup", "run", "verify",
-					   "teardown" };
+/*
+ * The phases, each a coroutine: requires (C), the script's setup, run,
+ * verify and teardown, then the lab's own cleanup (C: policy deletes).
+ */
+enum {
+	PH_REQUIRES,
+	PH_SETUP,
+	PH_RUN,
+	PH_VERIFY,
+	PH_TEARDOWN,
+	PH_CLEANUP,
+	PH_DONE
+};
+static const char *const phase_names[] = { "requires", "setup",	   "run",
+					   "verify",   "teardown", "cleanup" };
+
+/* The engine names new sandboxes in events after a rescan, at most every 500 ms. */
+#define SETTLE_MS 550
 
 struct scenario_session {
 	struct lab_run run;
@@ -313,8 +341,38 @@ struct scenario_session {
 	lua_State *co; /* the running phase's coroutine, or NULL */
 	int co_ref; /* keeps co alive in the registry */
 	bool failed;
+	int cleanup_failed; /* policy deletes that failed */
 	uint64_t t0;
 };
+
+static struct scenario_session *volatile running;
+
+void scenario_interrupt(void)
+{
+	struct scenario_session *s = running;
+
+	if (s)
+		scenario_session__stop(s);
+}
+
+void scenario_session__stop(struct scenario_session *s)
+{
+	/* async-signal-safe: two flags; the driver resumes, the script raises */
+	if (s->rt && s->phase < PH_TEARDOWN) {
+		s->run.wait.interrupted = 1;
+		lua_rt__interrupt(s->rt);
+	}
+}
+
+void scenario_session__offline(struct scenario_session *s)
+{
+	s->run.offline = true;
+}
+
+int scenario_session__fd(const struct scenario_session *s)
+{
+	return s->run.wait.epfd;
+}
 
 struct scenario_session *
 scenario_session__start(const char *path, const struct scenario_opts *opts)
@@ -332,12 +390,20 @@ scenario_session__start(const char *path, const struct scenario_opts *opts)
 	s->run.kind = opts->kind ?: "ns";
 	s->run.quiet = opts->quiet;
 	s->run.policy_override = opts->policy;
+	s->run.out = opts->out;
+	s->run.out_ctx = opts->out_ctx;
 	snprintf(s->name, sizeof(s->name), "?");
 	snprintf(pathcopy, sizeof(pathcopy), "%s", path);
 	snprintf(s->dir, sizeof(s->dir), "%s", dirname(pathcopy));
 	s->run.dir = s->dir;
 	s->run.scenario = s->name;
 	s->failed = true;
+	if (lab_wait__open(&s->run.wait)) {
+		free(s);
+		return NULL;
+	}
+	/* armed at once: the first step starts the first phase */
+	lab_wait__deadline(&s->run.wait, 0);
 	if (!sandbox_ops_find(s->run.kind)) {
 		snprintf(s->err, sizeof(s->err),
 			 "unknown sandbox kind '%s' (known: %s)", s->run.kind,
@@ -355,11 +421,10 @@ scenario_session__start(const char *path, const struct scenario_opts *opts)
 	s->sc = lua_gettop(L);
 	get_string(L, s->sc, "name", s->name, sizeof(s->name));
 	get_string(L, s->sc, "title", s->title, sizeof(s->title));
-	if (check_requires(L, s->sc, s->run.kind, s->err, sizeof(s->err)))
-		return s;
 	/* subscribe before setup: the kill event may come before we wait for it */
-	if (engine_is_running())
-		lab_events__open(&s->run.events);
+	if (engine_is_running() && !lab_events__open(&s->run.events))
+		lab_wait__watch_events(&s->run.wait,
+				       lab_events__fd(s->run.events));
 	lua_createtable(L, 0, 4);
 	lua_pushstring(L, s->run.mode);
 	lua_setfield(L, -2, "mode");
@@ -370,25 +435,54 @@ scenario_session__start(const char *path, const struct scenario_opts *opts)
 	lua_setfield(L, -2, "mode");
 	lua_setfield(L, -2, "opt");
 	s->ctx = lua_gettop(L);
-	if (!s->run.quiet)
-		printf("== %s [%s, %s sandbox]: %s\n", s->name, s->run.mode,
-		       s->run.kind, s->title);
+	lab_print(&s->run, "== %s [%s, %s sandbox]: %s", s->name, s->run.mode,
+		  s->run.kind, s->title);
 	/* an implant killed mid-input must not take the runner (and teardown) with it */
 	signal(SIGPIPE, SIG_IGN);
 	s->failed = false;
-	s->phase = PH_SETUP;
-	running_rt = s->rt;
+	s->phase = PH_REQUIRES;
+	running = s;
 	return s;
+}
+
+/* Push the phase's function and its argument(s); false: nothing to run. */
+static int push_phase(struct scenario_session *s, lua_State *L)
+{
+	switch (s->phase) {
+	case PH_REQUIRES:
+		lua_pushcfunction(L, l_requires);
+		lua_pushvalue(L, s->sc);
+		lua_pushstring(L, s->run.kind);
+		return 2;
+	case PH_CLEANUP:
+		lua_pushcfunction(L, lab_cleanup_policies);
+		return 0;
+	default:
+		lua_getfield(L, s->sc, phase_names[s->phase]);
+		if (!lua_isfunction(L, -1)) {
+			lua_pop(L, 1);
+			return -1;
+		}
+		lua_pushvalue(L, s->ctx);
+		return 1;
+	}
 }
 
 static void end_phase(struct scenario_session *s)
 {
 	lua_State *L = lua_rt__state(s->rt);
+	uint64_t next = 0;
 
 	if (s->co) {
 		luaL_unref(L, LUA_REGISTRYINDEX, s->co_ref);
-		s->co = NULL;
+		s->co = s->run.co = NULL;
 		s->co_ref = LUA_NOREF;
+		/*
+		 * a phase stopped mid-call leaves its command running on the
+		 * dead coroutine's stack: collect it now (its __gc kills and
+		 * reaps it), before teardown removes the sandbox it runs in
+		 */
+		lua_gc(L, LUA_GCCOLLECT);
 	}
 	/*
 	 * The engine learns sandbox names by rescanning the cgroup tree on a
@@ -397,50 +491,82 @@ static void end_phase(struct scenario_session *s)
 	 */
 	if (s->phase == PH_SETUP && !s->failed && s->run.events &&
 	    s->run.n_boxes)
-		usleep(550 * 1000);
-	/* after an error only teardown is left */
-	if (s->failed && s->phase < PH_TEARDOWN)
+		next = lab_now_ms() + SETTLE_MS;
+	lab_wait__deadline(&s->run.wait, next);
+	/*
+	 * after an error only teardown is left; when the engine check failed
+	 * the script made nothing, so its teardown does not run
+	 */
+	if (s->failed && s->phase == PH_REQUIRES)
+		s->phase = PH_CLEANUP;
+	else if (s->failed && s->phase < PH_TEARDOWN)
 		s->phase = PH_TEARDOWN;
 	else
 		s->phase++;
+	if (s->phase == PH_TEARDOWN || s->phase == PH_CLEANUP) {
+		/* teardown must run even after Ctrl-C */
+		s->run.wait.interrupted = 0;
+		lua_rt__reset_budget(s->rt);
+	}
 }
 
-int scenario_session__step(struct scenario_session *s)
+/* Start or resume the current phase until it yields or ends. */
+static void run_phase(struct scenario_session *s)
 {
 	char err[4096] = "";
-	lua_State *L;
-	int rc, nres, nargs = 0;
+	lua_State *L = lua_rt__state(s->rt);
+	int rc, nres = 0, nargs = 0;
 
-	if (s->phase == PH_DONE)
-		return 0;
-	L = lua_rt__state(s->rt);
+	if (!s->co && s->run.wait.interrupted && s->phase < PH_TEARDOWN) {
+		/* stopped between two phases: straight to teardown */
+		if (!s->failed)
+			snprintf(s->err, sizeof(s->err), "%s: interrupted",
+				 phase_names[s->phase]);
+		s->failed = true;
+		end_phase(s);
+		return;
+	}
 	if (!s->co) {
-		lua_getfield(L, s->sc, phase_names[s->phase]);
-		if (!lua_isfunction(L, -1)) {
-			lua_pop(L, 1);
-			end_phase(s);
-			return s->phase != PH_DONE;
-		}
 		lua_rt__reset_budget(s->rt);
 		s->co = lua_newthread(L);
 		s->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-		lua_xmove(L, s->co, 1);
-		lua_pushvalue(L, s->ctx);
-		lua_xmove(L, s->co, 1);
-		nargs = 1;
+		s->run.co = s->co;
+		nargs = push_phase(s, L);
+		if (nargs < 0) {
+			end_phase(s);
+			return;
+		}
+		lua_xmove(L, s->co, nargs + 1);
 	}
 	rc = lua_rt__resume(s->rt, s->co, nargs, &nres, err, sizeof(err));
 	if (rc == LUA_YIELD) {
 		lua_pop(s->co, nres);
-		return 1;
+		return;
 	}
-	if (rc != LUA_OK && !s->failed) {
+	if (rc == LUA_OK && s->phase == PH_REQUIRES &&
+	    !lua_toboolean(s->co, -nres)) {
+		s->failed = true;
+		snprintf(s->err, sizeof(s->err), "%s",
+			 lua_tostring(s->co, -nres + 1) ?: "requires");
+	} else if (rc == LUA_OK && s->phase == PH_CLEANUP) {
+		s->cleanup_failed = (int)lua_tointeger(s->co, -1);
+	} else if (rc != LUA_OK && !s->failed) {
 		/* teardown's own error is reported only when nothing failed before */
 		s->failed = true;
 		snprintf(s->err, sizeof(s->err), "%s: %s",
 			 phase_names[s->phase], err);
 	}
 	end_phase(s);
+}
+
+int scenario_session__step(struct scenario_session *s)
+{
+	if (s->phase == PH_DONE)
+		return 0;
+	if (!lab_wait__service(&s->run.wait, s->run.events))
+		return 1;
+	lab_wait__clear(&s->run.wait);
+	run_phase(s);
 	return s->phase != PH_DONE;
 }
 
@@ -455,17 +581,14 @@ enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 	enum scenario_verdict v = SCENARIO_ERROR;
 	struct jw one;
 
-	/* stopped early by the caller: the script's teardown still runs */
-	if (s->rt && s->phase != PH_DONE && s->phase != PH_TEARDOWN) {
+	/* cut short by the caller (the console quitting): the rest at once */
+	if (s->phase != PH_DONE) {
 		s->failed = true;
 		if (!s->err[0])
 			snprintf(s->err, sizeof(s->err),
 				 "stopped before the end");
-		end_phase(s);
 	}
-	while (s->phase != PH_DONE && scenario_session__step(s) > 0)
-		;
-	running_rt = NULL;
+	running = NULL;
 	/* a script that checks nothing proves nothing: that is a broken script */
 	if (!s->failed && !s->run.n_checks)
 		snprintf(s->err, sizeof(s->err), "the script checked nothing");
@@ -474,7 +597,8 @@ enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 	for (int i = 0; v == SCENARIO_PASS && i < s->run.n_checks; i++)
 		if (!s->run.checks[i].ok)
 			v = SCENARIO_FAIL;
-	if (lab_run__teardown(&s->run) && v == SCENARIO_PASS) {
+	if ((lab_run__teardown(&s->run) || s->cleanup_failed) &&
+	    v == SCENARIO_PASS) {
 		v = SCENARIO_ERROR;
 		snprintf(s->err, sizeof(s->err),
 			 "teardown could not remove everything");
@@ -485,16 +609,15 @@ enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 	jw_raw(w, jw_str(&one) ?: "null");
 	scenario_result_save(s->name, jw_str(&one));
 	jw_free(&one);
-	if (!s->run.quiet) {
-		if (v == SCENARIO_ERROR)
-			printf("   error: %s\n", s->err);
-		printf("== %s: %s (%d check%s)\n", s->name,
-		       scenario_verdict_name(v), s->run.n_checks,
-		       s->run.n_checks == 1 ? "" : "s");
-	}
+	if (v == SCENARIO_ERROR)
+		lab_print(&s->run, "   error: %s", s->err);
+	lab_print(&s->run, "== %s: %s (%d check%s)", s->name,
+		  scenario_verdict_name(v), s->run.n_checks,
+		  s->run.n_checks == 1 ? "" : "s");
 	lab_run__free_checks(&s->run);
 	lab_events__close(s->run.events);
 	lua_rt__free(s->rt);
+	lab_wait__close(&s->run.wait);
 	free(s);
 	return v;
 }
@@ -506,8 +629,13 @@ scenario_run(const char *path, const struct scenario_opts *opts, struct jw *w)
 
 	if (!s)
 		return SCENARIO_ERROR;
-	/* the CLI's driver: resume until done (the console steps from its loop) */
-	while (scenario_session__step(s) > 0)
-		;
+	/* the CLI's driver: a poll loop (the console steps from its epoll loop) */
+	while (scenario_session__step(s) > 0) {
+		struct pollfd p = { scenario_session__fd(s), POLLIN, 0 };
+
+		/* a signal ends the poll early: the step sees the stop */
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+			break;
+	}
 	return scenario_session__finish(s, w);
 }

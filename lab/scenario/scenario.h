@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Scenario scripts (scenarios/NAME.lua) and the driver that runs them:
- * load → setup → run → verify, each phase a coroutine resumed until it
- * finishes (lab.step yields, so a front-end can redraw between steps), and
- * teardown always, after an error or Ctrl-C too. The verdict:
+ * load → setup → run → verify, each phase a coroutine resumed by the
+ * caller's loop whenever what it waits for is ready, and teardown always,
+ * after an error or Ctrl-C too. The verdict:
  *   PASS   every expectation held (and there was at least one);
  *   FAIL   an expectation did not hold: the attack was not stopped (enforce),
  *          or not seen (monitor);
@@ -26,6 +26,9 @@ struct scenario_opts {
 	bool quiet; /* no narration on stdout (JSON output) */
 	const char
 		*policy; /* training: apply this file instead of the script's */
+	/* narration, steps, checks and the verdict, a line each; NULL: stdout */
+	void (*out)(void *ctx, const char *line);
+	void *out_ctx;
 };
 
 struct scenario_info {
@@ -47,18 +50,31 @@ scenario_run(const char *path, const struct scenario_opts *opts, struct jw *w);
 const char *scenario_verdict_name(enum scenario_verdict v);
 
 /*
- * The same, one step at a time, for a front-end with its own loop (the
- * console). start() loads the script (never NULL except out of memory: a
- * script that does not load finishes as ERROR); step() resumes the current
- * phase until lab.step yields or the phase ends, and returns 1 while there
- * is more to do, 0 when teardown is done; finish() runs what is left of
- * teardown, writes the report and frees the session. A step may block for a
- * spawned command's timeout. opts' strings must outlive the session.
+ * The same, driven by the caller's loop (the console's epoll loop; the
+ * CLI's poll loop in scenario_run). Nothing here blocks: every lab call that
+ * waits yields the phase's coroutine (lab/lua/lab_wait.h).
+ *  start()   loads the script (NULL only when out of memory: a script that
+ *            does not load finishes as ERROR);
+ *  fd()      becomes readable when the run can go on: poll it;
+ *  step()    then resumes the current phase until its next wait, and
+ *            returns 1 while there is more to do, 0 when the lab's cleanup
+ *            is done;
+ *  stop()    the script raises "interrupted" at its next wait, teardown
+ *            still runs (async-signal-safe);
+ *  offline() the engine stopped serving (the console quitting): engine
+ *            requests fail at once instead of timing out;
+ *  finish()  writes the report and frees the session; called before step()
+ *            returned 0 it skips what is left of the script and removes
+ *            what the run made at once.
+ * opts' strings must outlive the session.
  */
 struct scenario_session;
 struct scenario_session *
 scenario_session__start(const char *path, const struct scenario_opts *opts);
+int scenario_session__fd(const struct scenario_session *s);
 int scenario_session__step(struct scenario_session *s);
+void scenario_session__stop(struct scenario_session *s);
+void scenario_session__offline(struct scenario_session *s);
 const char *scenario_session__name(const struct scenario_session *s);
 enum scenario_verdict scenario_session__finish(struct scenario_session *s,
 					       struct jw *w);

@@ -2,8 +2,10 @@
 # The lab API acts for real without an engine: sandboxes, spawn with exit
 # codes and signals, box:read, a C2 host in its own netns that counts real
 # connections (busybox nc and wget), and byte evidence as sha256 that
-# matches sha256sum. A false expectation turns the verdict to FAIL (exit 1):
-# checks can fail.
+# matches sha256sum. Waiting calls are yields of the phase's coroutine:
+# lab.sleep sleeps inside pcall and in a script's own coroutine, box:exec
+# raises through pcall. A false expectation turns the verdict to FAIL
+# (exit 1): checks can fail.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
 need_root
@@ -41,6 +43,19 @@ return scenario {
     local ip = ctx.box:spawn { "ip", "-o", "-4", "addr" }.stdout
     lab.expect.that(ip:find("198.18.66.2/24", 1, true) and not ip:find("198.18.66.1/", 1, true),
       "the C2 is another host: the box has .2, not the C2's .1")
+    -- waits are yields: they work inside pcall, and in a coroutine of the
+    -- script's own (which waits in place); timed by the host's uptime
+    local function up() return tonumber(ctx.box:spawn { "cat", "/proc/uptime" }.stdout:match("^(%S+)")) end
+    local t0 = up()
+    local ok = pcall(lab.sleep, 0.4)
+    local t1 = up()
+    local r = coroutine.wrap(function() lab.sleep(0.4); return ctx.box:spawn { "echo", "in-co" }.stdout end)()
+    local t2 = up()
+    lab.expect.that(ok and t1 - t0 >= 0.35, "lab.sleep inside pcall slept (" .. (t1 - t0) .. " s)")
+    lab.expect.that(r == "in-co\n" and t2 - t1 >= 0.35,
+      "lab.sleep and spawn in the script's own coroutine (" .. (t2 - t1) .. " s)")
+    local caught, msg = pcall(ctx.box.exec, ctx.box, { "sh", "-c", "exit 3" })
+    lab.expect.that(not caught and tostring(msg):find("exit 3", 1, true) ~= nil, "box:exec raises through pcall")
   end,
 }
 LUA
