@@ -177,19 +177,21 @@ static void do_policy(int ch, const char *id, char **tok, int n)
 
 static void handle_line(char *line)
 {
-	char *tok[MAX_TOKENS + 1], *argv[MAX_TOKENS + 1];
+	char *tok[MAX_TOKENS + 1], *argv[MAX_TOKENS + 1], *end;
 	int n = wire_split(line, tok, MAX_TOKENS), ch, rc;
 
 	if (n < 2)
 		return;
-	ch = atoi(tok[0]);
+	ch = (int)strtol(tok[0], &end, 10);
+	if (end == tok[0] || *end || ch < 0)
+		return; /* not a channel number: not from our host */
 	if (!strcmp(tok[1], "close")) {
 		agent_exec__close_channel(ch);
 		return;
 	}
 	if (n < 3)
 		return;
-	if (!strcmp(tok[1], "exec")) {
+	if (!strcmp(tok[1], "exec") || !strcmp(tok[1], "execin")) {
 		int argc = 0;
 
 		for (int i = 3; i < n; i++) {
@@ -201,11 +203,17 @@ static void handle_line(char *line)
 			argc++;
 		}
 		argv[argc] = NULL;
-		rc = argc ? agent_exec__start(ch, tok[2], argv) : -EINVAL;
+		rc = argc ? agent_exec__start(ch, tok[2], argv,
+					      !strcmp(tok[1], "execin")) :
+			    -EINVAL;
 		if (rc)
 			agent_send("%d error %s %d", ch, tok[2], -rc);
 		for (int i = 0; i < argc; i++)
 			free(argv[i]);
+	} else if (!strcmp(tok[1], "in") && n >= 4) {
+		agent_exec__input(ch, tok[2], tok[3]);
+	} else if (!strcmp(tok[1], "eof")) {
+		agent_exec__input_eof(ch, tok[2]);
 	} else if (!strcmp(tok[1], "kill")) {
 		agent_exec__kill(ch, tok[2]);
 	} else if (!strcmp(tok[1], "read") && n >= 4) {
@@ -223,14 +231,17 @@ static void handle_line(char *line)
 
 static void hello(const char *why)
 {
-	char up[64] = "0", b64[512];
+	char up[64] = "0", b64[512], text[64], *end;
 	struct utsname u;
-	double secs = 0;
 	FILE *f = fopen("/proc/uptime", "re");
+	double secs;
 
 	if (f) {
-		if (fscanf(f, "%lf", &secs) == 1)
-			snprintf(up, sizeof(up), "%.0f", secs * 1000);
+		if (fgets(text, sizeof(text), f)) {
+			secs = strtod(text, &end);
+			if (end != text)
+				snprintf(up, sizeof(up), "%.0f", secs * 1000);
+		}
 		fclose(f);
 	}
 	uname(&u);
@@ -264,8 +275,9 @@ int main(void)
 		lsm = NULL;
 	hello(why);
 	for (;;) {
-		struct pollfd p[3 + 128];
+		struct pollfd p[3 + 128 + 64];
 		int fds[128], n = agent_exec__fds(fds, 128), np = 0;
+		int wfds[64], nw = agent_exec__wfds(wfds, 64);
 		size_t used = 0;
 		char *line;
 
@@ -275,6 +287,8 @@ int main(void)
 					   POLLIN, 0 };
 		for (int i = 0; i < n; i++)
 			p[np++] = (struct pollfd){ fds[i], POLLIN, 0 };
+		for (int i = 0; i < nw; i++)
+			p[np++] = (struct pollfd){ wfds[i], POLLOUT, 0 };
 		if (poll(p, (nfds_t)np, 1000) < 0 && errno != EINTR)
 			break;
 		if (lsm) {
@@ -288,9 +302,12 @@ int main(void)
 			while (read(sfd, &si, sizeof(si)) > 0)
 				;
 		}
-		for (int i = 3; i < np; i++)
+		for (int i = 3; i < 3 + n; i++)
 			if (p[i].revents)
 				agent_exec__readable(p[i].fd);
+		for (int i = 3 + n; i < np; i++)
+			if (p[i].revents)
+				agent_exec__writable(p[i].fd);
 		agent_exec__reap();
 		if (p[0].revents & POLLIN) {
 			/* no host on the other end reads as 0: wait for one */

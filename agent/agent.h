@@ -30,7 +30,14 @@ int agent_lsm__unpolicy(struct agent_lsm *l, const char *name);
 void agent_lsm__refresh(struct agent_lsm *l);
 
 /* Commands the host runs in the guest (agent_exec.c). */
-int agent_exec__start(int ch, const char *id, char *const argv[]);
+int agent_exec__start(int ch, const char *id, char *const argv[],
+		      bool with_stdin);
+/* "in ID B64" and "eof ID": feed and close an execin command's stdin */
+void agent_exec__input(int ch, const char *id, const char *b64);
+void agent_exec__input_eof(int ch, const char *id);
+/* Stdin pipes with bytes waiting: poll them for POLLOUT. */
+int agent_exec__wfds(int *fds, int max);
+void agent_exec__writable(int fd);
 void agent_exec__kill(int ch, const char *id);
 void agent_exec__close_channel(int ch);
 /* Pipes to poll: fills fds, returns how many (at most max). */

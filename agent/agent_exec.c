@@ -3,12 +3,16 @@
  * Commands the host runs in the guest: each one's stdout and stderr go back
  * as "out" lines, then one "exit" or "signal" line once both pipes closed
  * and the process was reaped, so the host never sees the end before the
- * output. As pid 1 the agent also reaps every orphan.
+ * output. As pid 1 the agent also reaps every orphan. A command started
+ * with "execin" reads a pipe the host feeds with "in" lines until "eof";
+ * the agent never blocks on it: what the process has not read yet waits in
+ * a buffer (up to STDIN_MAX; past that its stdin is closed).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +22,7 @@
 
 #define MAX_PROCS 64
 #define CHUNK 3072
+#define STDIN_MAX (4 << 20)
 
 struct proc {
 	bool used, reaped;
@@ -26,7 +31,21 @@ struct proc {
 	pid_t pid;
 	int fd[2]; /* stdout, stderr; -1 once closed */
 	int status;
+	int in; /* its stdin's write end, non-blocking; -1 if none */
+	char *pend; /* bytes for stdin it has not read yet */
+	size_t npend;
+	bool in_eof; /* close stdin once pend is written */
 };
+
+static void close_stdin(struct proc *p)
+{
+	if (p->in >= 0)
+		close(p->in);
+	p->in = -1;
+	free(p->pend);
+	p->pend = NULL;
+	p->npend = 0;
+}
 
 static struct proc procs[MAX_PROCS];
 
@@ -42,14 +61,17 @@ static void finish_if_done(struct proc *p)
 	else
 		agent_send("%d exit %s %d", p->ch, p->id,
 			   WEXITSTATUS(p->status));
+	close_stdin(p);
 	p->used = false;
 }
 
-int agent_exec__start(int ch, const char *id, char *const argv[])
+int agent_exec__start(int ch, const char *id, char *const argv[],
+		      bool with_stdin)
 {
 	static char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 				"HOME=/root", "TERM=linux", NULL };
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, rc = 0;
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 };
+	int rc = 0;
 	struct proc *p = NULL;
 	pid_t pid;
 
@@ -58,7 +80,8 @@ int agent_exec__start(int ch, const char *id, char *const argv[])
 			p = &procs[i];
 	if (!p || strlen(id) >= sizeof(p->id))
 		return -ENOSPC;
-	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
+	    (with_stdin && pipe2(in, O_CLOEXEC))) {
 		rc = -errno;
 		goto fail;
 	}
@@ -72,7 +95,7 @@ int agent_exec__start(int ch, const char *id, char *const argv[])
 
 		setsid();
 		signal(SIGPIPE, SIG_DFL);
-		dup2(null, 0);
+		dup2(in[0] >= 0 ? in[0] : null, 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		if (chdir("/root") && chdir("/"))
@@ -83,9 +106,15 @@ int agent_exec__start(int ch, const char *id, char *const argv[])
 	}
 	close(out[1]);
 	close(err[1]);
-	*p = (struct proc){
-		.used = true, .ch = ch, .pid = pid, .fd = { out[0], err[0] }
-	};
+	if (in[0] >= 0) {
+		close(in[0]);
+		fcntl(in[1], F_SETFL, O_NONBLOCK);
+	}
+	*p = (struct proc){ .used = true,
+			    .ch = ch,
+			    .pid = pid,
+			    .fd = { out[0], err[0] },
+			    .in = in[1] };
 	snprintf(p->id, sizeof(p->id), "%s", id);
 	agent_send("%d started %s %d", ch, id, pid);
 	return 0;
@@ -95,8 +124,90 @@ fail:
 			close(out[i]);
 		if (err[i] >= 0)
 			close(err[i]);
+		if (in[i] >= 0)
+			close(in[i]);
 	}
 	return rc;
+}
+
+static struct proc *find(int ch, const char *id)
+{
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (procs[i].used && procs[i].ch == ch &&
+		    !strcmp(procs[i].id, id))
+			return &procs[i];
+	return NULL;
+}
+
+/* Write what the pipe takes now; the rest waits for POLLOUT. */
+static void flush_stdin(struct proc *p)
+{
+	while (p->in >= 0 && p->npend) {
+		ssize_t n = write(p->in, p->pend, p->npend);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) { /* it closed its stdin, or exited */
+			close_stdin(p);
+			return;
+		}
+		memmove(p->pend, p->pend + n, p->npend - (size_t)n);
+		p->npend -= (size_t)n;
+	}
+	if (p->in >= 0 && p->in_eof)
+		close_stdin(p);
+}
+
+void agent_exec__input(int ch, const char *id, const char *b64)
+{
+	struct proc *p = find(ch, id);
+	size_t max = strlen(b64);
+	char *grown;
+	ssize_t n;
+
+	if (!p || p->in < 0 || p->npend + max > STDIN_MAX) {
+		if (p)
+			close_stdin(p); /* it reads far slower than we get */
+		return;
+	}
+	grown = realloc(p->pend, p->npend + max + 1);
+	if (!grown)
+		return;
+	p->pend = grown;
+	n = wire_b64_decode(b64, p->pend + p->npend, max + 1);
+	if (n > 0)
+		p->npend += (size_t)n;
+	flush_stdin(p);
+}
+
+void agent_exec__input_eof(int ch, const char *id)
+{
+	struct proc *p = find(ch, id);
+
+	if (!p)
+		return;
+	p->in_eof = true;
+	flush_stdin(p);
+}
+
+int agent_exec__wfds(int *fds, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (procs[i].used && procs[i].in >= 0 && procs[i].npend &&
+		    n < max)
+			fds[n++] = procs[i].in;
+	return n;
+}
+
+void agent_exec__writable(int fd)
+{
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (procs[i].used && procs[i].in == fd)
+			flush_stdin(&procs[i]);
 }
 
 void agent_exec__kill(int ch, const char *id)
@@ -175,6 +286,7 @@ void agent_exec__reap(void)
 				continue;
 			p->reaped = true;
 			p->status = status;
+			close_stdin(p); /* nobody reads it any more */
 			finish_if_done(p);
 		}
 	}

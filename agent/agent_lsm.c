@@ -33,7 +33,37 @@ struct agent_policy {
 	/* "net:CIDR" entries protect a destination network instead */
 	struct bl_lsm_net nets[MAX_PATHS];
 	bool is_net[MAX_PATHS];
+	/* "sys:NAME" entries deny (or report) a whole syscall */
+	__u32 sysnr[MAX_PATHS];
+	bool is_sys[MAX_PATHS];
 };
+
+/*
+ * The escape syscalls a TracingPolicy lists, by their x86_64 numbers (the
+ * guest is amd64). A syscall outside this table protects nothing: the
+ * guest has no hook that would deny it before it acts.
+ */
+static const struct {
+	const char *name;
+	unsigned nr;
+} escape_syscalls[] = {
+	{ "sys_pivot_root", 155 }, { "sys_mount", 165 },
+	{ "sys_umount2", 166 },	   { "sys_init_module", 175 },
+	{ "sys_unshare", 272 },	   { "sys_open_by_handle_at", 304 },
+	{ "sys_setns", 308 },	   { "sys_finit_module", 313 },
+};
+
+static int syscall_nr(const char *name)
+{
+	if (!strncmp(name, "__x64_", 6))
+		name += 6;
+	for (size_t i = 0;
+	     i < sizeof(escape_syscalls) / sizeof(escape_syscalls[0]); i++)
+		if (!strcmp(escape_syscalls[i].name, name) ||
+		    !strcmp(escape_syscalls[i].name + 4, name))
+			return (int)escape_syscalls[i].nr;
+	return -ENOENT;
+}
 
 struct agent_lsm {
 	struct lsm_bpf *skel;
@@ -56,6 +86,20 @@ static const char *hook_name(unsigned hook)
 		return "path_unlink";
 	case LSM_HOOK_SOCKET_CONNECT:
 		return "socket_connect";
+	case LSM_HOOK_SB_MOUNT:
+		return "sb_mount";
+	case LSM_HOOK_SB_PIVOTROOT:
+		return "sb_pivotroot";
+	case LSM_HOOK_KERNEL_READ_FILE:
+		return "kernel_read_file";
+	case LSM_HOOK_KERNEL_LOAD_DATA:
+		return "kernel_load_data";
+	case LSM_HOOK_CAPABLE:
+		return "capable";
+	case LSM_HOOK_SYSCALL:
+		return "sys_exit";
+	case LSM_HOOK_RELEASE_AGENT:
+		return "file_open";
 	default:
 		return "?";
 	}
@@ -128,8 +172,30 @@ static void emit_denial(struct agent_lsm *l, const struct bl_lsm_event *ev)
 	const struct agent_policy *p =
 		slot < MAX_POLICIES ? &l->pol[slot] : NULL;
 	char proc[1200], parent[1200], jpath[400], jpol[300], comm[40];
+	char func[80];
+	long long ret = ev->denied ? -1 : ev->ret;
 
-	if (ev->hook == LSM_HOOK_SOCKET_CONNECT) {
+	snprintf(func, sizeof(func), "security_%s", hook_name(ev->hook));
+	if (ev->sysnr && ev->hook != LSM_HOOK_RELEASE_AGENT) {
+		char jd[280];
+
+		/* the policy named the syscall: so does the event */
+		snprintf(func, sizeof(func), "__x64_%s",
+			 p && p->is_sys[idx] ? p->paths[idx] + 4 : "?");
+		agent_json_str(jd, sizeof(jd), ev->path);
+		jpath[0] = 0;
+		if (ev->path[0])
+			snprintf(jpath, sizeof(jpath), "{\"string_arg\":%s}",
+				 jd);
+		if (ev->hook == LSM_HOOK_SYSCALL)
+			ret = ev->sysret;
+	} else if (ev->hook == LSM_HOOK_RELEASE_AGENT) {
+		char jp[280];
+
+		agent_json_str(jp, sizeof(jp), ev->path);
+		snprintf(jpath, sizeof(jpath), "{\"file_arg\":{\"path\":%s}}",
+			 jp);
+	} else if (ev->hook == LSM_HOOK_SOCKET_CONNECT) {
 		char addr[INET_ADDRSTRLEN] = "";
 
 		inet_ntop(AF_INET, &ev->daddr, addr, sizeof(addr));
@@ -150,20 +216,19 @@ static void emit_denial(struct agent_lsm *l, const struct bl_lsm_event *ev)
 		       ev->comm);
 	render_process(parent, sizeof(parent), "parent", (pid_t)ev->ppid, 0,
 		       "");
-	agent_send(
-		"0 event process_kprobe {%s,%s,\"function_name\":\"security_%s\","
-		"\"args\":[%s],"
-		"\"return\":{\"int_arg\":%d},\"action\":\"%s\","
-		"\"policy_name\":%s,\"bpflab\":{\"mechanism\":\"%s\","
-		"\"detail\":\"%s\",\"hook\":\"%s\",\"comm\":%s,"
-		"\"ino\":%llu,\"dev\":%llu,\"ktime\":%llu}}",
-		proc, parent, hook_name(ev->hook), jpath, ev->ret,
-		ev->ret ? "KPROBE_ACTION_OVERRIDE" : "KPROBE_ACTION_POST", jpol,
-		ev->ret ? "bpf-lsm" : "bpf-lsm (monitor)",
-		ev->ret ? "denied with EPERM before the operation" :
-			  "reported, not denied (monitor mode)",
-		hook_name(ev->hook), comm, (unsigned long long)ev->ino,
-		(unsigned long long)ev->dev, (unsigned long long)ev->ktime);
+	agent_send("0 event process_kprobe {%s,%s,\"function_name\":\"%s\","
+		   "\"args\":[%s],"
+		   "\"return\":{\"int_arg\":%lld},\"action\":\"%s\","
+		   "\"policy_name\":%s,\"bpflab\":{\"mechanism\":\"%s\","
+		   "\"detail\":\"%s\",\"hook\":\"%s\",\"comm\":%s,"
+		   "\"ino\":%llu,\"dev\":%llu,\"ktime\":%llu}}",
+		   proc, parent, func, jpath, ret,
+		   ev->denied ? "KPROBE_ACTION_OVERRIDE" : "KPROBE_ACTION_POST",
+		   jpol, ev->denied ? "bpf-lsm" : "bpf-lsm (monitor)",
+		   ev->denied ? "denied with EPERM before the operation" :
+				"reported, not denied (monitor mode)",
+		   hook_name(ev->hook), comm, (unsigned long long)ev->ino,
+		   (unsigned long long)ev->dev, (unsigned long long)ev->ktime);
 }
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -233,13 +298,39 @@ int agent_lsm__poll(struct agent_lsm *l)
 	return ring_buffer__consume(l->rb);
 }
 
+/*
+ * A syscall has one slot: when the policy that set it goes, another policy
+ * listing the same call takes it back (or the slot is cleared).
+ */
+static void reset_sys(struct agent_lsm *l, const struct agent_policy *gone,
+		      __u32 nr)
+{
+	struct bl_lsm_rule rule = { 0 };
+
+	for (int s = 0; s < MAX_POLICIES && !rule.flags; s++) {
+		const struct agent_policy *p = &l->pol[s];
+
+		for (int i = 0; p != gone && p->used && i < MAX_PATHS; i++)
+			if (p->have[i] && p->is_sys[i] && p->sysnr[i] == nr) {
+				rule.policy = (__u32)(s * MAX_PATHS + i);
+				rule.flags = LSM_RULE_ACTIVE |
+					     (p->enforce ? LSM_RULE_DENY : 0);
+				break;
+			}
+	}
+	bpf_map_update_elem(bpf_map__fd(l->skel->maps.bl_lsm_sys), &nr, &rule,
+			    BPF_ANY);
+}
+
 static void drop_keys(struct agent_lsm *l, struct agent_policy *p)
 {
 	int fd = bpf_map__fd(l->skel->maps.bl_lsm_rules);
 	int nfd = bpf_map__fd(l->skel->maps.bl_lsm_nets);
 
 	for (int i = 0; i < MAX_PATHS; i++)
-		if (p->have[i] && p->is_net[i])
+		if (p->have[i] && p->is_sys[i])
+			reset_sys(l, p, p->sysnr[i]);
+		else if (p->have[i] && p->is_net[i])
 			bpf_map_delete_elem(nfd, &p->nets[i]);
 		else if (p->have[i])
 			bpf_map_delete_elem(fd, &p->keys[i]);
@@ -250,21 +341,50 @@ static void drop_keys(struct agent_lsm *l, struct agent_policy *p)
 static int add_net(struct agent_lsm *l, struct agent_policy *p, int i,
 		   const char *cidr, const struct bl_lsm_rule *rule)
 {
-	char addr[32];
-	unsigned plen = 32;
+	char addr[32], *end = NULL;
+	size_t alen = strcspn(cidr, "/");
+	unsigned long plen = 32;
 	struct in_addr in;
 
-	if (sscanf(cidr, "%31[0-9.]/%u", addr, &plen) < 1 || plen > 32 ||
-	    inet_pton(AF_INET, addr, &in) != 1)
+	if (alen >= sizeof(addr))
 		return -EINVAL;
-	p->nets[i] =
-		(struct bl_lsm_net){ .prefixlen = plen, .addr = in.s_addr };
+	memcpy(addr, cidr, alen);
+	addr[alen] = 0;
+	if (cidr[alen] == '/') {
+		errno = 0;
+		plen = strtoul(cidr + alen + 1, &end, 10);
+		if (errno || end == cidr + alen + 1 || *end)
+			return -EINVAL;
+	}
+	if (plen > 32 || inet_pton(AF_INET, addr, &in) != 1)
+		return -EINVAL;
+	p->nets[i] = (struct bl_lsm_net){ .prefixlen = (__u32)plen,
+					  .addr = in.s_addr };
 	p->is_net[i] = true;
 	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.bl_lsm_nets),
 				&p->nets[i], rule, BPF_ANY))
 		return -errno;
 	p->have[i] = true;
 	return 0;
+}
+
+/* "sys_setns": the whole syscall, denied by the hook it reaches */
+static int add_sys(struct agent_lsm *l, struct agent_policy *p, int i,
+		   const char *name, const struct bl_lsm_rule *rule)
+{
+	struct bl_lsm_rule r = *rule;
+	int nr = syscall_nr(name);
+
+	p->is_sys[i] = true;
+	if (nr < 0)
+		return 0; /* not an escape call this guest can stop */
+	p->sysnr[i] = (__u32)nr;
+	r.flags |= LSM_RULE_ACTIVE;
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.bl_lsm_sys),
+				&p->sysnr[i], &r, BPF_ANY))
+		return -errno;
+	p->have[i] = true;
+	return 1;
 }
 
 int agent_lsm__policy(struct agent_lsm *l, const char *name, bool enforce,
@@ -298,6 +418,14 @@ int agent_lsm__policy(struct agent_lsm *l, const char *name, bool enforce,
 		struct stat st;
 
 		snprintf(p->paths[i], sizeof(p->paths[i]), "%s", paths[i]);
+		if (!strncmp(paths[i], "sys:", 4)) {
+			int err = add_sys(l, p, i, paths[i] + 4, &rule);
+
+			if (err < 0)
+				return err;
+			n += err;
+			continue;
+		}
 		if (!strncmp(paths[i], "net:", 4)) {
 			int err = add_net(l, p, i, paths[i] + 4, &rule);
 
@@ -334,7 +462,7 @@ void agent_lsm__refresh(struct agent_lsm *l)
 
 		for (int i = 0; p->used && i < MAX_PATHS && p->paths[i][0];
 		     i++) {
-			if (p->is_net[i])
+			if (p->is_net[i] || p->is_sys[i])
 				continue;
 			struct bl_lsm_rule rule = {
 				.policy = (unsigned)(s * MAX_PATHS + i),

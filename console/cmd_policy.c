@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "enforce/policy.h"
 #include "enforce/policy_explain.h"
+#include "lab/sandbox/vm.h"
 #include "util/jw.h"
 #include "util/log.h"
 
@@ -90,13 +91,21 @@ static int call(const char *verb, const char *req, struct json_object **out)
 static int do_apply(int argc, char **argv)
 {
 	struct json_object *rep = NULL, *names;
+	const char *vm = NULL;
 	char err[1024];
 	struct jw w;
-	int rc = EXIT_OK, nfiles = argc - 2;
+	int rc = EXIT_OK, nfiles;
 
+	/* --sandbox VM: the engine forwards the files to that guest's agent */
+	if (argc > 3 && !strcmp(argv[2], "--sandbox")) {
+		vm = argv[3];
+		argv += 2;
+		argc -= 2;
+	}
+	nfiles = argc - 2;
 	if (nfiles < 1 || nfiles > MAX_FILES) {
 		fprintf(stderr,
-			"Usage: bpflab policy apply FILE... (1 to %d files)\n",
+			"Usage: bpflab policy apply [--sandbox VM] FILE... (1 to %d files)\n",
 			MAX_FILES);
 		return EXIT_USAGE;
 	}
@@ -123,7 +132,9 @@ static int do_apply(int argc, char **argv)
 	}
 	jw_init(&w);
 	jw_obj_begin(&w);
-	jw_kstr(&w, "op", "policy.apply");
+	jw_kstr(&w, "op", vm ? "vm.policy.apply" : "policy.apply");
+	if (vm)
+		jw_kstr(&w, "sandbox", vm);
 	jw_key(&w, "files");
 	jw_arr_begin(&w);
 	for (int i = 2; i < argc && !rc; i++) {
@@ -149,9 +160,10 @@ static int do_apply(int argc, char **argv)
 		rc = call("apply", jw_str(&w), &rep);
 	if (!rc && json_object_object_get_ex(rep, "applied", &names))
 		for (size_t i = 0; i < json_object_array_length(names); i++)
-			printf("policy %s applied\n",
+			printf("policy %s applied%s%s\n",
 			       json_object_get_string(
-				       json_object_array_get_idx(names, i)));
+				       json_object_array_get_idx(names, i)),
+			       vm ? " in vm " : "", vm ? vm : "");
 	json_object_put(rep);
 	jw_free(&w);
 	return rc;
@@ -159,7 +171,7 @@ static int do_apply(int argc, char **argv)
 
 static int do_delete(int argc, char **argv)
 {
-	struct json_object *rep;
+	struct json_object *rep = NULL;
 	struct jw w;
 	int rc;
 
@@ -167,6 +179,8 @@ static int do_delete(int argc, char **argv)
 		fprintf(stderr, "Usage: bpflab policy delete NAME\n");
 		return EXIT_USAGE;
 	}
+	if (!vm_policy_cli_delete(argv[2]))
+		return EXIT_OK; /* the guests that held it dropped it */
 	jw_init(&w);
 	jw_obj_begin(&w);
 	jw_kstr(&w, "op", "policy.delete");
@@ -203,7 +217,7 @@ static const char *human_bytes(long long b, char *buf, size_t size)
 static int do_list(int argc, char **argv)
 {
 	bool json = argc > 2 && !strcmp(argv[2], "--json");
-	struct json_object *rep, *pols, *lat;
+	struct json_object *rep, *pols = NULL, *lat, *vm_pols, *sbx;
 	int rc;
 
 	if (!engine_is_running()) {
@@ -216,6 +230,13 @@ static int do_list(int argc, char **argv)
 	rc = call("list", "{\"op\":\"policy.list\"}", &rep);
 	if (rc)
 		return rc;
+	vm_pols = vm_policy_cli_list(); /* policies vm guests enforce */
+	if (vm_pols && json_object_object_get_ex(rep, "policies", &pols))
+		for (size_t i = 0; i < json_object_array_length(vm_pols); i++)
+			json_object_array_add(
+				pols, json_object_get(json_object_array_get_idx(
+					      vm_pols, i)));
+	json_object_put(vm_pols);
 	if (json) {
 		printf("%s\n", json_object_to_json_string_ext(
 				       rep, JSON_C_TO_STRING_PLAIN));
@@ -228,7 +249,14 @@ static int do_list(int argc, char **argv)
 	json_object_object_get_ex(rep, "policies", &pols);
 	for (size_t i = 0; pols && i < json_object_array_length(pols); i++) {
 		struct json_object *p = json_object_array_get_idx(pols, i);
-		char mem[32];
+		char mem[80];
+
+		/* a guest's policy uses the guest's memory, not the host's */
+		if (json_object_object_get_ex(p, "sandbox", &sbx))
+			snprintf(mem, sizeof(mem), "in vm %s",
+				 json_object_get_string(sbx));
+		else
+			human_bytes(jint(p, "kernel_memory"), mem, sizeof(mem));
 
 		printf("%-24s %-8s %-8s %6lld %8lld %9lld %9lld %14s\n",
 		       json_object_get_string(
@@ -238,8 +266,7 @@ static int do_list(int argc, char **argv)
 		       json_object_get_string(
 			       json_object_object_get(p, "mode")),
 		       jint(p, "hooks"), jint(p, "npost"), jint(p, "nenforce"),
-		       jint(p, "nmonitor"),
-		       human_bytes(jint(p, "kernel_memory"), mem, sizeof(mem)));
+		       jint(p, "nmonitor"), mem);
 	}
 	if (json_object_object_get_ex(rep, "kill_latency_ns", &lat) &&
 	    jint(lat, "count"))
@@ -300,7 +327,7 @@ CLI_COMMAND(
 	policy, .name = "policy",
 	.summary = "apply, list, delete and explain TracingPolicies",
 	.usage =
-		"Usage: bpflab policy apply FILE...\n"
+		"Usage: bpflab policy apply [--sandbox VM] FILE...\n"
 		"       bpflab policy delete NAME\n"
 		"       bpflab policy list [--json]\n"
 		"       bpflab policy explain FILE...\n"
@@ -315,7 +342,12 @@ CLI_COMMAND(
 		"          background if none runs) applies all files in one\n"
 		"          step; a policy with the same metadata.name is\n"
 		"          replaced. Policies live as long as the engine.\n"
-		"delete    Remove the policy NAME.\n"
+		"          --sandbox VM sends them to that vm sandbox's\n"
+		"          guest agent instead, which enforces them with\n"
+		"          BPF-LSM in the guest's kernel (docs/vm.md); they\n"
+		"          live as long as the guest.\n"
+		"delete    Remove the policy NAME (from the vm guests that\n"
+		"          hold it, if any; else from the host).\n"
 		"list      NAME STATE MODE HOOKS NPOST NENFORCE NMONITOR\n"
 		"          KERNEL-MEMORY, as `tetra tracingpolicy list`, then\n"
 		"          kill latency (syscall entry to death) and leases.\n"

@@ -21,6 +21,13 @@
 -- cgroup-procs needs the cgroup tree in view (docker's --cgroupns=host):
 -- only bpflab's own ns launcher offers that here; with runc and containerd
 -- the sandbox's cgroup namespace hides every parent, and it is not run.
+-- In a vm sandbox the attacker is root on the guest's own kernel, and the
+-- guest's agent denies each call with EPERM (BPF-LSM: sb_mount, capable for
+-- setns and open_by_handle_at, kernel_read_file/kernel_load_data), so the
+-- attacker lives and its call fails. One guest takes every technique. The
+-- guest has no disk: mount-disk mounts the guest's own root file system
+-- again (the same mount(2) of the machine's root), and the mount table,
+-- read inside the guest, is the evidence.
 
 return scenario {
   name = "container-escape",
@@ -28,10 +35,13 @@ return scenario {
   requires = { "enforce" },
 
   setup = function(ctx)
-    ctx.dev = lab.host_root_device()
+    ctx.vm = ctx.opt.sandbox == "vm"
+    ctx.dev = ctx.vm and "/" or lab.host_root_device()
+    ctx.leak_file = ctx.vm and "/mnt/host/etc/os-release" or "/mnt/host/etc/hostname"
     ctx.techniques = {
       { name = "mount-disk",
-        cmd = "mkdir -p /mnt/host && exec mount -o ro " .. ctx.dev .. " /mnt/host", direct = true },
+        cmd = "mkdir -p /mnt/host && exec mount -o " .. (ctx.vm and "bind " or "ro ")
+          .. ctx.dev .. " /mnt/host", direct = true },
       { name = "nsenter", cmd = "exec nsenter -t 1 -m -u -i -n -p hostname", direct = true },
       -- a named v1 hierarchy: the plant is proven by the write, never triggered
       { name = "release-agent",
@@ -50,8 +60,13 @@ return scenario {
       -- every box exists (the policy names them all); a technique this
       -- kind cannot stage is skipped
       t.skip = t.only and t.only ~= ctx.opt.sandbox
-      ctx.boxes[i] = lab.sandbox { name = "escape-" .. t.name, privileged = true,
-        cgroupns = not t.skip and t.cgroupns or nil }
+      if ctx.vm and i > 1 then
+        -- one guest takes every technique: an EPERM leaves it as it was
+        ctx.boxes[i] = ctx.boxes[1]
+      else
+        ctx.boxes[i] = lab.sandbox { name = "escape-" .. t.name, privileged = true,
+          cgroupns = not t.skip and t.cgroupns or nil }
+      end
     end
     lab.policy.apply "policies/deny-escape.yaml"
   end,
@@ -67,7 +82,8 @@ return scenario {
       end
     end
     -- what the disk mount exposed, read from inside the box
-    ctx.leak = ctx.boxes[1]:spawn { "cat", "/mnt/host/etc/hostname", timeout = 5 }
+    ctx.leak = ctx.boxes[1]:spawn { "cat", ctx.leak_file, timeout = 5 }
+    if ctx.vm then ctx.mounts = ctx.boxes[1]:read "/proc/mounts" end
   end,
 
   verify = function(ctx)
@@ -76,7 +92,10 @@ return scenario {
       local p = ctx.procs[i]
       if t.skip then goto continue end
       if ctx.mode == "enforce" then
-        if t.direct then
+        if t.direct and ctx.vm then
+          -- BPF-LSM fails the call before it acts: nothing to kill
+          lab.expect.denied(p, "EPERM")
+        elseif t.direct then
           lab.expect.killed(p)
         else
           lab.expect.that(p.exit ~= 0, t.name .. ": the chain stopped (exit " .. tostring(p.exit or p.signal) .. ")")
@@ -84,9 +103,11 @@ return scenario {
       elseif must_succeed[t.name] then
         lab.expect.exited(p, 0)
       end
-      -- by pid where the spawned process made the call itself
+      -- by pid where the spawned process made the call itself (a vm's
+      -- pids are its guest's: name the box too)
       if t.direct then
-        lab.expect.event { policy = "lab-deny-escape", pid = p.pid, timeout = 5 }
+        lab.expect.event { policy = "lab-deny-escape", pid = p.pid, timeout = 5,
+                           sandbox = ctx.vm and ctx.boxes[i].name or nil }
       else
         lab.expect.event { policy = "lab-deny-escape", sandbox = ctx.boxes[i].name, timeout = 5 }
       end
@@ -105,6 +126,18 @@ return scenario {
     if ctx.mode == "enforce" then
       lab.expect.that(ctx.leak.stdout == "",
         "the host's disk stayed out of reach (" .. #ctx.leak.stdout .. " bytes leaked)")
+    end
+    if ctx.vm then
+      -- the guest's own mount table says whether the mounts happened
+      local mounted = ctx.mounts and ctx.mounts:find(" /mnt/host ", 1, true) ~= nil
+      local v1 = ctx.mounts and ctx.mounts:find(" cgroup ", 1, true) ~= nil
+      if ctx.mode == "enforce" then
+        lab.expect.that(ctx.mounts and not mounted and not v1,
+          "the guest's mount table has no /mnt/host and no cgroup v1 hierarchy")
+      else
+        lab.expect.that(mounted and ctx.leak.stdout ~= "",
+          "monitor: the root file system was mounted again and read through (" .. #ctx.leak.stdout .. " bytes)")
+      end
     end
   end,
 }

@@ -24,6 +24,7 @@ struct bl_lsm_key {
 enum bl_lsm_rule_flags {
 	LSM_RULE_DENY =
 		1 << 0, /* enforce: fail with -EPERM; else report only */
+	LSM_RULE_ACTIVE = 1 << 1, /* bl_lsm_sys: this syscall has a rule */
 };
 
 struct bl_lsm_rule {
@@ -39,6 +40,25 @@ enum bl_lsm_hook {
 	LSM_HOOK_PATH_UNLINK,
 	LSM_HOOK_EXEC, /* not a denial: a process_exec record */
 	LSM_HOOK_SOCKET_CONNECT,
+	/* a listed syscall (container-escape): denied by the hook it reaches */
+	LSM_HOOK_SB_MOUNT,
+	LSM_HOOK_SB_PIVOTROOT,
+	LSM_HOOK_KERNEL_READ_FILE, /* finit_module */
+	LSM_HOOK_KERNEL_LOAD_DATA, /* init_module */
+	LSM_HOOK_CAPABLE, /* setns, unshare, open_by_handle_at: no own hook */
+	LSM_HOOK_SYSCALL, /* reported at its exit: monitor, or no hook acted */
+	LSM_HOOK_RELEASE_AGENT, /* file_open of a cgroup v1 release_agent */
+};
+
+/* x86_64 syscall numbers fit below this (the bl_lsm_sys array) */
+#define LSM_MAX_SYSCALLS 512
+
+/* A thread inside a listed syscall, between sys_enter and sys_exit. */
+struct bl_lsm_mark {
+	__u32 nr; /* the syscall */
+	__u32 policy;
+	__u32 flags; /* the rule's */
+	__u32 reported; /* a hook already sent its event */
 };
 
 #define LSM_MAX_NETS 256
@@ -58,9 +78,12 @@ struct bl_lsm_event {
 	__s32 ret; /* what the hook returned: 0 or -EPERM */
 	__u32 daddr; /* socket_connect: destination, network byte order */
 	__u16 dport; /* host byte order */
-	__u16 pad[3];
+	__u16 denied; /* 1: the hook failed the operation with EPERM */
+	__u32 sysnr; /* a listed syscall's number */
+	__s64 sysret; /* LSM_HOOK_SYSCALL: what the syscall returned */
 	char comm[LSM_COMM_LEN];
-	char path[LSM_PATH_LEN]; /* exec: the file name */
+	/* exec: the file name; sb_mount: the source; module: the file */
+	char path[LSM_PATH_LEN];
 };
 
 #endif

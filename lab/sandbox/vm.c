@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 
 #include "engine/journal.h"
 #include "lab/sandbox/vm.h"
+#include "lab/sandbox/vm_wire.h"
 #include "util/log.h"
 #include "util/paths.h"
 #include "util/util.h"
@@ -122,7 +124,7 @@ static pid_t qemu_pid(const char *domain)
 			if (!buf[i])
 				buf[i] = ' ';
 		if (n > 0 && strstr(buf, want) && strstr(buf, "qemu-system"))
-			pid = atoi(de->d_name);
+			pid = (pid_t)strtol(de->d_name, NULL, 10);
 	}
 	if (d)
 		closedir(d);
@@ -136,13 +138,18 @@ static pid_t qemu_pid(const char *domain)
 static int undo_domain(const char *arg)
 {
 	unsigned long long want, start;
-	char domain[128], why[256];
+	char copy[256], why[256], *tok[4];
 	virConnectPtr conn = NULL;
+	const char *domain;
 	virDomainPtr dom;
 	int pid;
 
-	if (sscanf(arg, "%d %llu %127s", &pid, &want, domain) != 3)
+	snprintf(copy, sizeof(copy), "%s", arg);
+	if (wire_split(copy, tok, 4) != 3)
 		return -EINVAL;
+	pid = wire_int(tok[0], -1);
+	want = strtoull(tok[1], NULL, 10);
+	domain = tok[2];
 	if (!vm_libvirt_connect(&conn, why, sizeof(why))) {
 		dom = virDomainLookupByName(conn, domain);
 		if (dom) {
@@ -249,17 +256,51 @@ int vm_wait_ready(const struct sandbox *sb)
 	return -ETIMEDOUT;
 }
 
-static void report_ready(const struct sandbox *sb, uint64_t t0)
-{
-	char hello[PATH_MAX], text[512], kernel[64] = "?", lsm[32] = "?";
-	unsigned long up = 0;
+/* Where a boot's time went, in ns since vm_create began. */
+struct boot_split {
+	uint64_t t0, libvirt, image, domain;
+};
 
-	if (read_file(vm_path(hello, sizeof(hello), sb->name, "hello"), text,
-		      sizeof(text)) <= 0)
+/*
+ * libvirtd probes qemu's capabilities before its first domain (seconds
+ * under TCG, once per machine: the result is cached). Ask for them on a
+ * thread while this one fetches the kernel and writes the initramfs.
+ */
+static void *warm_qemu_caps(void *arg)
+{
+	char *caps = virConnectGetDomainCapabilities(arg, QEMU_BIN, "x86_64",
+						     "q35", "qemu", 0);
+
+	free(caps);
+	return NULL;
+}
+
+static void report_ready(const struct sandbox *sb, const struct boot_split *b)
+{
+	char hello[PATH_MAX], text[512], *tok[4];
+	const char *kernel = "?", *lsm = "?";
+	unsigned long up = 0;
+	uint64_t now = now_mono_ns();
+	ssize_t n;
+
+	n = read_file(vm_path(hello, sizeof(hello), sb->name, "hello"), text,
+		      sizeof(text));
+	if (n <= 0)
 		return;
-	sscanf(text, "%63s %lu %31s", kernel, &up, lsm);
+	text[strcspn(text, "\n")] = 0;
+	/* "KERNEL UPTIME_MS LSM WHY" */
+	if (wire_split(text, tok, 4) >= 3) {
+		kernel = tok[0];
+		up = strtoul(tok[1], NULL, 10);
+		lsm = tok[2];
+	}
 	pr_info("vm %s: agent ready after %.1f s (guest %s up %.1f s, enforcement %s)\n",
-		sb->name, (now_mono_ns() - t0) / 1e9, kernel, up / 1e3, lsm);
+		sb->name, (now - b->t0) / 1e9, kernel, up / 1e3, lsm);
+	pr_info("vm %s: libvirtd %.2f s, kernel+initramfs %.2f s (qemu probe "
+		"alongside), domain start %.2f s, guest to agent hello %.2f s\n",
+		sb->name, (b->libvirt - b->t0) / 1e9,
+		(b->image - b->libvirt) / 1e9, (b->domain - b->image) / 1e9,
+		(now - b->domain) / 1e9);
 }
 
 static int vm_create(struct sandbox *sb)
@@ -269,8 +310,10 @@ static int vm_create(struct sandbox *sb)
 	unsigned long long start = 0;
 	virConnectPtr conn = NULL;
 	virDomainPtr dom = NULL;
-	uint64_t t0 = now_mono_ns();
+	struct boot_split split = { .t0 = now_mono_ns() };
 	struct vm_kernel k;
+	bool warming = false;
+	pthread_t warm;
 	pid_t qpid, relay;
 	int err;
 
@@ -284,12 +327,17 @@ static int vm_create(struct sandbox *sb)
 	}
 	err = vm_agent_path(agent, sizeof(agent));
 	if (!err)
+		err = vm_libvirt_connect(&conn, why, sizeof(why));
+	split.libvirt = now_mono_ns();
+	warming = !err && !pthread_create(&warm, NULL, warm_qemu_caps, conn);
+	if (!err)
 		err = vm_kernel_ensure(&k, why, sizeof(why));
 	vm_path(initrd, sizeof(initrd), sb->name, "initrd.cpio");
 	if (!err)
 		err = vm_initramfs_build(&k, agent, initrd, why, sizeof(why));
-	if (!err)
-		err = vm_libvirt_connect(&conn, why, sizeof(why));
+	if (warming)
+		pthread_join(warm, NULL);
+	split.image = now_mono_ns();
 	if (err) {
 		pr_err("vm %s: %s\n", sb->name, why[0] ? why : strerror(-err));
 		goto out;
@@ -308,6 +356,7 @@ static int vm_create(struct sandbox *sb)
 		err = -EIO;
 		goto out;
 	}
+	split.domain = now_mono_ns();
 	qpid = qemu_pid(domain);
 	if (qpid > 0)
 		proc_start_time(qpid, &start);
@@ -327,7 +376,10 @@ static int vm_create(struct sandbox *sb)
 	if (!err && !boot_async) {
 		err = vm_wait_ready(sb);
 		if (!err)
-			report_ready(sb, t0);
+			report_ready(sb, &split);
+		/* a scenario's guests (async) keep their tap for its C2 */
+		if (!err)
+			err = vm_net_join_lab(sb);
 	}
 out:
 	free(xml);

@@ -80,9 +80,24 @@ char *vm_tap_name(char *buf, size_t size, const char *name);
 /* Move the tap into ns with host_cidr; give the guest's eth0 guest_cidr. */
 int vm_net_attach(const struct sandbox *sb, const char *ns,
 		  const char *host_cidr, const char *guest_cidr);
+/* With `lab up` running: the tap on the lab's bridge, a lab address. */
+int vm_net_join_lab(struct sandbox *sb);
 
 /* vm_policy.c: what a TracingPolicy file protects, pushed to the guest */
 int vm_policy_apply_file(const struct sandbox *sb, const char *file);
+struct policy;
+/* Push p to the guest and record it; the rule count or -errno. */
+int vm_policy_apply(const struct sandbox *sb, const struct policy *p);
+/* Drop a recorded policy from the guest; -ENOENT if it holds none. */
+int vm_policy_remove(const struct sandbox *sb, const char *policy);
+/* vm_policy_req.c: vm.policy.apply/delete/list for the engine's vm module */
+struct engine;
+int vm_policy_requests_add(struct engine *e);
+/* vm_policy_cli.c: for `bpflab policy delete/list` (0 or -ENOENT) */
+int vm_policy_cli_delete(const char *name);
+struct json_object;
+/* The guests' policies as a JSON array (caller puts it), or NULL. */
+struct json_object *vm_policy_cli_list(void);
 /* One request and its one reply line (malloc'd) over the relay. */
 int vm_call(const char *name, const char *request, char **reply,
 	    int timeout_ms);

@@ -108,7 +108,7 @@ static int expect_file(char *reply, char **data, size_t *len)
 	ssize_t got;
 
 	if (n == 3 && !strcmp(tok[0], "error"))
-		return -atoi(tok[2]);
+		return -wire_int(tok[2], EPROTO);
 	if (n != 3 || strcmp(tok[0], "file"))
 		return -EPROTO;
 	*data = malloc(strlen(tok[2]) / 4 * 3 + 1);
@@ -161,9 +161,9 @@ static int ok_reply(char *reply)
 	int n = wire_split(reply, tok, 4);
 
 	if (n == 3 && !strcmp(tok[0], "ok"))
-		return atoi(tok[2]);
+		return wire_int(tok[2], -EPROTO);
 	if (n == 3 && !strcmp(tok[0], "error"))
-		return -atoi(tok[2]);
+		return -wire_int(tok[2], EPROTO);
 	return -EPROTO;
 }
 
@@ -205,46 +205,77 @@ int vm_policy_drop(const struct sandbox *sb, const char *policy)
 	return err < 0 ? err : 0;
 }
 
-/*
- * The helper: relays the guest process's output to the caller's fds and
- * ends the way it ended (exit code, or the same signal), so the caller's
- * waitpid() reads the guest's status. Killing the helper closes its relay
- * connection, and the guest kills the process.
- */
-static void spawn_helper(int fd, struct wire_buf *b,
-			 const struct sandbox_io *io)
+/* One line from the guest for the helper; returns only at the end. */
+static void helper_line(char *line, const struct sandbox_io *io)
 {
-	char *line = NULL, *tok[5], *data;
-	int n, out;
+	char *tok[5], *data;
+	int n = wire_split(line, tok, 5), out;
 	ssize_t len;
 
-	for (;;) {
-		free(line);
-		line = NULL;
-		if (read_line(fd, b, &line, 24 * 3600 * 1000))
-			_exit(126);
-		n = wire_split(line, tok, 5);
-		if (n == 4 && !strcmp(tok[0], "out")) {
-			out = atoi(tok[2]) == 2 ? (io ? io->err : 2) :
-						  (io ? io->out : 1);
-			data = malloc(strlen(tok[3]));
-			len = data ? wire_b64_decode(tok[3], data,
-						     strlen(tok[3])) :
-				     -1;
-			if (len > 0 && out >= 0)
-				wire_write_all(out, data, (size_t)len);
-			free(data);
-		} else if (n == 3 && !strcmp(tok[0], "exit")) {
-			_exit(atoi(tok[2]));
-		} else if (n == 3 && !strcmp(tok[0], "signal")) {
-			int sig = atoi(tok[2]);
+	if (n == 4 && !strcmp(tok[0], "out")) {
+		out = tok[2][0] == '2' ? (io ? io->err : 2) :
+					 (io ? io->out : 1);
+		data = malloc(strlen(tok[3]));
+		len = data ? wire_b64_decode(tok[3], data, strlen(tok[3])) : -1;
+		if (len > 0 && out >= 0)
+			wire_write_all(out, data, (size_t)len);
+		free(data);
+	} else if (n == 3 && !strcmp(tok[0], "exit")) {
+		_exit(wire_int(tok[2], 126));
+	} else if (n == 3 && !strcmp(tok[0], "signal")) {
+		int sig = wire_int(tok[2], SIGKILL);
 
-			signal(sig, SIG_DFL);
-			raise(sig);
-			_exit(128 + sig);
-		} else if (n == 3 && !strcmp(tok[0], "error")) {
-			_exit(127);
-		}
+		signal(sig, SIG_DFL);
+		raise(sig);
+		_exit(128 + sig);
+	} else if (n == 3 && !strcmp(tok[0], "error")) {
+		_exit(127);
+	}
+}
+
+/* Our stdin to the guest process as "in" lines, then "eof"; -1 when done. */
+static int forward_stdin(int fd, int in)
+{
+	char data[3072], line[4 * (sizeof(data) / 3) + 32];
+	ssize_t n = read(in, data, sizeof(data));
+	size_t len;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return in;
+	if (n <= 0) {
+		wire_write_all(fd, "eof 1\n", 6);
+		return -1;
+	}
+	len = (size_t)snprintf(line, sizeof(line), "in 1 ");
+	len += wire_b64_encode(data, (size_t)n, line + len);
+	line[len++] = '\n';
+	return wire_write_all(fd, line, len) ? -1 : in;
+}
+
+/*
+ * The helper: relays the guest process's output to the caller's fds (and
+ * the caller's stdin to it, when it has one) and ends the way it ended
+ * (exit code, or the same signal), so the caller's waitpid() reads the
+ * guest's status. Killing the helper closes its relay connection, and the
+ * guest kills the process.
+ */
+static void spawn_helper(int fd, struct wire_buf *b,
+			 const struct sandbox_io *io, int in)
+{
+	size_t used = 0;
+	char *line;
+
+	for (;;) {
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { in, POLLIN, 0 } };
+
+		while ((line = wire_buf_line(b, &used)))
+			helper_line(line, io);
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			_exit(126);
+		if (p[1].revents)
+			in = forward_stdin(fd, in);
+		if (p[0].revents && wire_buf_fill(b, fd) <= 0)
+			_exit(126); /* the relay or the guest is gone */
 	}
 }
 
@@ -254,7 +285,7 @@ int vm_spawn(const struct sandbox *sb, char *const argv[],
 	struct wire_buf b = { 0 };
 	char *req, *reply = NULL, *tok[4];
 	size_t size = 32;
-	int fd, err, n;
+	int fd, err, n, in;
 	pid_t helper;
 
 	for (int i = 0; argv[i]; i++)
@@ -267,7 +298,9 @@ int vm_spawn(const struct sandbox *sb, char *const argv[],
 		free(req);
 		return fd;
 	}
-	strcpy(req, "exec 1");
+	/* the CLI's own stdin (io NULL), or the caller's pipe; else none */
+	in = io ? io->in : 0;
+	strcpy(req, in >= 0 ? "execin 1" : "exec 1");
 	for (int i = 0; argv[i]; i++) {
 		strcat(req, " ");
 		wire_b64_encode(argv[i], strlen(argv[i]), req + strlen(req));
@@ -280,10 +313,11 @@ int vm_spawn(const struct sandbox *sb, char *const argv[],
 	n = err ? 0 : wire_split(reply, tok, 4);
 	if (!err && n == 3 && !strcmp(tok[0], "started")) {
 		if (inner_pid)
-			*inner_pid = atoi(tok[2]);
+			*inner_pid = wire_int(tok[2], 0);
 	} else if (!err) {
-		err = n == 3 && !strcmp(tok[0], "error") ? -atoi(tok[2]) :
-							   -EPROTO;
+		err = n == 3 && !strcmp(tok[0], "error") ?
+			      -wire_int(tok[2], EPROTO) :
+			      -EPROTO;
 	}
 	free(reply);
 	if (err)
@@ -294,11 +328,8 @@ int vm_spawn(const struct sandbox *sb, char *const argv[],
 		err = -errno;
 		goto out;
 	}
-	if (helper == 0) {
-		if (io && io->in >= 0)
-			close(io->in); /* no stdin in the guest (yet) */
-		spawn_helper(fd, &b, io);
-	}
+	if (helper == 0)
+		spawn_helper(fd, &b, io, in);
 	*pid = helper;
 out:
 	wire_buf_free(&b);

@@ -3,7 +3,8 @@
  * The engine's side of vm sandboxes: the relays send each guest event as a
  * "vm.event" request; it joins the one event stream like a local one, with
  * the guest's Tetragon-shaped members as the agent wrote them (the process
- * objects already carry sandbox {name, kind: "vm"}).
+ * objects already carry sandbox {name, kind: "vm"}). It also serves the
+ * vm.policy.* requests (vm_policy_req.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "engine/engine.h"
+#include "lab/sandbox/vm.h"
 #include "util/jw.h"
 #include "util/util.h"
 
@@ -113,7 +115,8 @@ static int on_vm_event(struct engine *e, struct json_object *req,
 static int vm_load(struct engine *e, void **state)
 {
 	*state = NULL;
-	return engine__add_request(e, "vm.event", on_vm_event, NULL);
+	return engine__add_request(e, "vm.event", on_vm_event, NULL) ?:
+		       vm_policy_requests_add(e);
 }
 
 static void vm_unload(struct engine *e, void *state)

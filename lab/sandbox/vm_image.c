@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What a vm sandbox boots: Debian's kernel package, fetched with
- * `apt-get download` and unpacked with `dpkg-deb -x` into a cache (never
- * installed on the host), and an initramfs written here as a newc cpio:
+ * `apt-get download` and only its boot files (vmlinuz, the virtio modules)
+ * unpacked from `dpkg-deb --fsys-tarfile` into a cache (never installed on
+ * the host), and an initramfs written here as a newc cpio:
  * the busybox base rootfs, the virtio modules from that package, /init and
  * the static agent.
  */
@@ -21,6 +22,7 @@
 
 #include "lab/sandbox/vm.h"
 #include "util/log.h"
+#include "util/paths.h"
 #include "util/util.h"
 
 /* In load order: each one's dependencies come before it. */
@@ -74,6 +76,127 @@ static int run(char *const argv[], const char *dir, int out_fd)
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
+}
+
+/*
+ * Run a | b (a's stdout into b's stdin, both stderr to /dev/null unless
+ * debugging); 0 if both exited 0.
+ */
+static int run_pipe(char *const a[], char *const b[])
+{
+	char *const *argv[2] = { a, b };
+	int fds[2], status, err = 0;
+	pid_t pid[2] = { -1, -1 };
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0) {
+			err = -errno;
+			break;
+		}
+		if (pid[i] == 0) {
+			int null = open("/dev/null", O_RDWR);
+
+			dup2(i ? fds[0] : null, 0);
+			dup2(i ? null : fds[1], 1);
+			if (log_get_level() < LOG_DEBUG)
+				dup2(null, 2);
+			execvp(argv[i][0], argv[i]);
+			_exit(127);
+		}
+	}
+	close(fds[0]);
+	close(fds[1]);
+	for (int i = 0; i < 2; i++)
+		if (pid[i] > 0 && (waitpid(pid[i], &status, 0) < 0 ||
+				   !WIFEXITED(status) || WEXITSTATUS(status)))
+			err = err ?: -EIO;
+	return err;
+}
+
+/* Is path (inside a kernel tree) something a boot reads? */
+static bool boot_needs(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char ko[64];
+
+	base = base ? base + 1 : path;
+	if (!strcmp(base, "modules.order") ||
+	    !strcmp(base, "modules.builtin") || !strcmp(base, ".complete") ||
+	    !strncmp(base, "vmlinuz-", 8) || !strncmp(base, "vmlinux-", 8))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(guest_modules); i++) {
+		snprintf(ko, sizeof(ko), "%s.ko", guest_modules[i]);
+		if (!strcmp(base, ko))
+			return true;
+	}
+	return false;
+}
+
+static int trim_one(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	if (!ftw->level)
+		return 0;
+	if (flag == FTW_DP)
+		rmdir(path); /* only the ones now empty go */
+	else if (!boot_needs(path))
+		unlink(path);
+	return 0;
+}
+
+/*
+ * Keep only what a boot reads: vmlinuz (and its unpacked vmlinux), the
+ * virtio modules and modules.order; the package's other ~390 MB of
+ * modules never reach a guest. Caches unpacked whole before are trimmed
+ * once.
+ */
+static void trim_kernel_tree(const char *dir)
+{
+	char mark[PATH_MAX];
+
+	snprintf(mark, sizeof(mark), "%.4000s/.trimmed", dir);
+	if (!access(mark, F_OK))
+		return;
+	nftw(dir, trim_one, 32, FTW_DEPTH | FTW_PHYS);
+	if (write_new_file(mark, "", 0644))
+		pr_debug("vm: cannot mark %s trimmed\n", dir);
+}
+
+/* The boot's files out of the package, not its whole tree. */
+static int extract_kernel(const char *deb, const char *dest)
+{
+	char *dpkg[] = { "dpkg-deb", "--fsys-tarfile", (char *)deb, NULL };
+	char *tar[8 + ARRAY_SIZE(guest_modules)],
+		pats[ARRAY_SIZE(guest_modules)][64];
+	int n = 0, err;
+
+	err = mkdir_p(dest, 0755);
+	if (err)
+		return err;
+	tar[n++] = "tar";
+	tar[n++] = "-x";
+	tar[n++] = "-C";
+	tar[n++] = (char *)dest;
+	tar[n++] = "--wildcards";
+	tar[n++] = "./boot/vmlinuz-*";
+	tar[n++] = "./lib/modules/*/modules.*";
+	/* GNU tar's '*' matches '/' too: the module at any depth */
+	for (size_t i = 0; i < ARRAY_SIZE(guest_modules); i++) {
+		snprintf(pats[i], sizeof(pats[i]), "./lib/modules/*/%s.ko",
+			 guest_modules[i]);
+		tar[n++] = pats[i];
+	}
+	tar[n] = NULL;
+	err = run_pipe(dpkg, tar);
+	if (!err)
+		trim_kernel_tree(
+			dest); /* modules.* matched a few extra files */
+	return err;
 }
 
 /* linux-image-amd64 depends on the versioned package: ask apt which one. */
@@ -187,6 +310,11 @@ static int find_cached(struct vm_kernel *k)
 			 de->d_name);
 		if (!access(path, F_OK) && !access(k->vmlinuz, R_OK))
 			err = 0;
+		if (!err) {
+			snprintf(path, sizeof(path), VM_CACHE_DIR "/%s",
+				 de->d_name);
+			trim_kernel_tree(path);
+		}
 		/* prefer the unpacked kernel (PVH boot) when there is one */
 		snprintf(path, sizeof(path), VM_CACHE_DIR "/%s/boot/vmlinux-%s",
 			 de->d_name, k->version);
@@ -202,6 +330,7 @@ static int find_cached(struct vm_kernel *k)
 int vm_kernel_ensure(struct vm_kernel *k, char *why, size_t whylen)
 {
 	char pkg[128], dl[256], deb[1024], dest[512], mark[1024];
+	uint64_t t0, t1;
 	struct dirent *de;
 	DIR *d;
 	int err;
@@ -223,11 +352,13 @@ int vm_kernel_ensure(struct vm_kernel *k, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: %s", dl, strerror(-err));
 		return err;
 	}
+	t0 = now_mono_ns();
 	{
 		char *argv[] = { "apt-get", "download", "-qq", pkg, NULL };
 
 		err = run(argv, dl, -1);
 	}
+	t1 = now_mono_ns();
 	if (err) {
 		snprintf(why, whylen, "apt-get download %s failed", pkg);
 		return err;
@@ -241,22 +372,21 @@ int vm_kernel_ensure(struct vm_kernel *k, char *why, size_t whylen)
 	if (d)
 		closedir(d);
 	snprintf(dest, sizeof(dest), VM_CACHE_DIR "/kernel-%s", pkg + 12);
-	{
-		char *argv[] = { "dpkg-deb", "-x", deb, dest, NULL };
-
-		err = deb[0] ? run(argv, NULL, -1) : -ENOENT;
-	}
+	err = deb[0] ? extract_kernel(deb, dest) : -ENOENT;
 	if (deb[0])
 		unlink(deb);
 	rmdir(dl);
 	if (err) {
-		snprintf(why, whylen, "dpkg-deb -x %s failed", deb);
+		snprintf(why, whylen, "unpacking %s failed", deb);
 		return err;
 	}
 	snprintf(mark, sizeof(mark), "%s/.complete", dest);
 	err = write_new_file(mark, "", 0644);
 	if (!err)
-		err = find_cached(k);
+		err = find_cached(k); /* unpacks vmlinux for the PVH entry */
+	pr_info("vm: kernel package fetched in %.1f s, its boot files "
+		"unpacked in %.1f s\n",
+		(t1 - t0) / 1e9, (now_mono_ns() - t1) / 1e9);
 	if (err)
 		snprintf(why, whylen, "unpacked kernel in %s is incomplete",
 			 dest);
@@ -390,6 +520,33 @@ static int module_path(const struct vm_kernel *k, const char *name, char *out,
 	return err;
 }
 
+/* lab/tools/ (shocker, ...) where the other kinds mount it read-only */
+static int pack_tools(struct cpio *c)
+{
+	const char *dir = bl_tools_dir();
+	char src[PATH_MAX], dst[256];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int err = 0;
+
+	if (!dir || !(d = opendir(dir)))
+		return 0; /* no tools built: the scenarios that need one say so */
+	cpio_entry(c, "usr", S_IFDIR | 0755, NULL, 0);
+	cpio_entry(c, "usr/lib", S_IFDIR | 0755, NULL, 0);
+	cpio_entry(c, &BL_SANDBOX_TOOLS[1], S_IFDIR | 0755, NULL, 0);
+	while (!err && (de = readdir(d))) {
+		snprintf(src, sizeof(src), "%.3000s/%s", dir, de->d_name);
+		if (stat(src, &st) || !S_ISREG(st.st_mode))
+			continue;
+		snprintf(dst, sizeof(dst), "%s/%.200s", &BL_SANDBOX_TOOLS[1],
+			 de->d_name);
+		err = cpio_file(c, src, dst, S_IFREG | 0555);
+	}
+	closedir(d);
+	return err;
+}
+
 int vm_initramfs_build(const struct vm_kernel *k, const char *agent,
 		       const char *out, char *why, size_t whylen)
 {
@@ -437,6 +594,8 @@ int vm_initramfs_build(const struct vm_kernel *k, const char *agent,
 			   strlen(order));
 		err = cpio_file(&c, agent, "sbin/bpflab-agent", S_IFREG | 0755);
 	}
+	if (!err)
+		err = pack_tools(&c);
 	if (err)
 		snprintf(why, whylen, "packing the initramfs: %s",
 			 strerror(-err));

@@ -29,6 +29,7 @@
 
 #include "engine/journal.h"
 #include "lab/sandbox/vm.h"
+#include "lab/sandbox/vm_wire.h"
 #include "util/log.h"
 #include "util/paths.h"
 #include "util/util.h"
@@ -79,11 +80,15 @@ static virConnectPtr try_connect(const char *sock)
 static int undo_libvirtd(const char *arg)
 {
 	unsigned long long want, start;
-	char dir[512];
+	char copy[600], *tok[4];
 	int pid;
 
-	if (sscanf(arg, "%d %llu %511s", &pid, &want, dir) != 3)
+	/* "PID START DIR" */
+	snprintf(copy, sizeof(copy), "%s", arg);
+	if (wire_split(copy, tok, 4) != 3)
 		return -EINVAL;
+	pid = wire_int(tok[0], -1);
+	want = strtoull(tok[1], NULL, 10);
 	if (pid > 1 && !proc_start_time(pid, &start) && start == want) {
 		kill(pid, SIGTERM);
 		for (int i = 0;
@@ -97,7 +102,7 @@ static int undo_libvirtd(const char *arg)
 		waitpid(pid, NULL, WNOHANG);
 	}
 	/* its scratch tmpfs went with its mount namespace */
-	rm_tree(dir);
+	rm_tree(tok[2]);
 	return 0;
 }
 JOURNAL_UNDO("vmlibvirtd", undo_libvirtd, "libvirtd started by bpflab");
@@ -320,5 +325,5 @@ void vm_libvirtd_release_if_idle(const char *except)
 	snprintf(seqfile, sizeof(seqfile), "%s/journal-seq", dir);
 	if (read_file(seqfile, seq, sizeof(seq)) <= 0)
 		return;
-	journal_undo_one(atoi(seq));
+	journal_undo_one(wire_int(seq, -1));
 }

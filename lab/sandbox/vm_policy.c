@@ -6,15 +6,20 @@
  * BPF-LSM hooks then deny every write to those inodes with EPERM (enforce)
  * or report them (monitor), whatever the host policy's action was: in the
  * guest, LSM stops the write before it happens, so there is no need to kill.
+ * Each policy a guest holds is recorded in its vm directory, so `policy
+ * list` shows it and `policy delete` finds it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "enforce/policy.h"
 #include "lab/sandbox/vm.h"
 #include "util/log.h"
+#include "util/util.h"
 
 #define VM_POLICY_MAX_PATHS 16
 
@@ -39,13 +44,33 @@ static bool selects(const struct pol_selector *s, const char *name)
 	return s->sandboxes.op == POL_OP_NOT_IN ? !listed : listed;
 }
 
-static void add_net(char nets[][64], int *n, char **paths, const char *v)
+/* "net:CIDR" or "sys:NAME": an entry the agent reads by its prefix */
+static void add_tagged(char tagged[][64], int *n, char **paths, const char *tag,
+		       const char *v)
 {
 	if (*n >= VM_POLICY_MAX_PATHS)
 		return;
-	snprintf(nets[*n], 64, "net:%s", v);
-	paths[*n] = nets[*n];
+	snprintf(tagged[*n], 64, "%s:%s", tag, v);
+	paths[*n] = tagged[*n];
 	(*n)++;
+}
+
+/*
+ * A syscall hook whose selector matches no argument denies the call itself
+ * (deny-escape.yaml's mount, setns, module and open_by_handle_at list):
+ * the guest stops each one at the LSM hook it reaches.
+ */
+static void add_syscalls(const struct pol_hook *hook, char tagged[][64], int *n,
+			 char **paths)
+{
+	if (!hook->syscall)
+		return;
+	if (!hook->ncalls) {
+		add_tagged(tagged, n, paths, "sys", hook->call);
+		return;
+	}
+	for (int c = 0; c < hook->ncalls; c++)
+		add_tagged(tagged, n, paths, "sys", hook->calls[c]);
 }
 
 static void add_path(char **paths, int *n, const char *v)
@@ -57,34 +82,59 @@ static void add_path(char **paths, int *n, const char *v)
 		paths[(*n)++] = (char *)v;
 }
 
-int vm_policy_apply_file(const struct sandbox *sb, const char *file)
+/* <run>/vm/NAME/policies/POLICY: "MODE ENTRIES", what `policy list` shows */
+static void record(const struct sandbox *sb, const char *policy,
+		   const char *mode, int entries)
 {
-	char *paths[VM_POLICY_MAX_PATHS], err[512];
+	char dir[PATH_MAX], path[PATH_MAX + 160], text[64];
+
+	vm_path(dir, sizeof(dir), sb->name, "policies");
+	if (mkdir_p(dir, 0755))
+		return;
+	snprintf(path, sizeof(path), "%s/%.128s", dir, policy);
+	snprintf(text, sizeof(text), "%s %d\n", mode, entries);
+	unlink(path);
+	if (write_new_file(path, text, 0644))
+		pr_warn("vm %s: can't record policy %s\n", sb->name, policy);
+}
+
+/* A policy name becomes a file name: nothing that leaves the directory. */
+static bool name_ok(const char *name)
+{
+	return name[0] && name[0] != '.' && !strchr(name, '/') &&
+	       strlen(name) < 128;
+}
+
+int vm_policy_apply(const struct sandbox *sb, const struct policy *p)
+{
+	char *paths[VM_POLICY_MAX_PATHS];
 	char nets[VM_POLICY_MAX_PATHS][64];
-	struct policy *p = NULL;
+	const char *mode = p->monitor ? "monitor" : "enforce";
 	int n = 0, rc;
 
-	rc = policy_parse_file(file, &p, err, sizeof(err));
-	if (rc) {
-		pr_err("%s\n", err);
-		return rc;
-	}
+	if (!name_ok(p->name))
+		return -EINVAL;
 	for (int h = 0; h < p->nhooks; h++) {
 		const struct pol_hook *hook = &p->hooks[h];
+		bool syscalls_added = false;
 
 		for (int s = 0; s < hook->nselectors; s++) {
 			const struct pol_selector *sel = &hook->selectors[s];
 
 			if (!selects(sel, sb->name))
 				continue;
+			if (!sel->nargs && !syscalls_added) {
+				add_syscalls(hook, nets, &n, paths);
+				syscalls_added = true;
+			}
 			for (int a = 0; a < sel->nargs; a++) {
 				const struct pol_match *m = &sel->args[a];
 
 				/* sys_connect's DAddr: a network the guest may not call */
 				if (m->op == POL_OP_DADDR)
 					for (int v = 0; v < m->nvalues; v++)
-						add_net(nets, &n, paths,
-							m->values[v]);
+						add_tagged(nets, &n, paths,
+							   "net", m->values[v]);
 				if (!is_file_arg(hook, m->index) ||
 				    (m->op != POL_OP_PREFIX &&
 				     m->op != POL_OP_EQUAL))
@@ -94,14 +144,48 @@ int vm_policy_apply_file(const struct sandbox *sb, const char *file)
 			}
 		}
 	}
-	rc = vm_policy_push(sb, p->name, p->monitor ? "monitor" : "enforce",
-			    paths, n);
-	if (rc < 0)
+	rc = vm_policy_push(sb, p->name, mode, paths, n);
+	if (rc < 0) {
 		pr_err("vm %s: the guest refused policy %s: %s\n", sb->name,
 		       p->name, strerror(-rc));
-	else
-		pr_debug("vm %s: policy %s protects %d inode(s) in the guest\n",
-			 sb->name, p->name, rc);
+		return rc;
+	}
+	pr_debug("vm %s: policy %s: %d rule(s) in the guest\n", sb->name,
+		 p->name, rc);
+	record(sb, p->name, mode, rc);
+	return rc;
+}
+
+int vm_policy_apply_file(const struct sandbox *sb, const char *file)
+{
+	struct policy *p = NULL;
+	char err[512];
+	int rc;
+
+	rc = policy_parse_file(file, &p, err, sizeof(err));
+	if (rc) {
+		pr_err("%s\n", err);
+		return rc;
+	}
+	rc = vm_policy_apply(sb, p);
 	policy_free(p);
 	return rc < 0 ? rc : 0;
+}
+
+int vm_policy_remove(const struct sandbox *sb, const char *policy)
+{
+	char path[PATH_MAX + 160], dir[PATH_MAX];
+	int rc;
+
+	if (!name_ok(policy))
+		return -EINVAL;
+	vm_path(dir, sizeof(dir), sb->name, "policies");
+	snprintf(path, sizeof(path), "%s/%s", dir, policy);
+	if (access(path, F_OK))
+		return -ENOENT;
+	rc = vm_policy_drop(sb, policy);
+	/* a guest that is gone enforces nothing: the record goes either way */
+	unlink(path);
+	rmdir(dir);
+	return rc == -ENOENT ? 0 : rc;
 }

@@ -116,7 +116,7 @@ static void from_guest(struct relay *r, char *line)
 	if (!sp)
 		return;
 	*sp++ = 0;
-	ch = atoi(line);
+	ch = wire_int(line, -1);
 	if (ch == 0) {
 		if (!strncmp(sp, "hello ", 6))
 			write_hello(r, sp + 6);

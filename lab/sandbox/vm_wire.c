@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The vm sandbox's line protocol helpers (see vm_wire.h); libc only. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,6 +96,18 @@ int wire_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int wire_int(const char *s, int fallback)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < INT_MIN || v > INT_MAX)
+		return fallback;
+	return (int)v;
 }
 
 ssize_t wire_buf_fill(struct wire_buf *b, int fd)

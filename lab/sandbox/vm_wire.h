@@ -8,6 +8,9 @@
  *
  *   host -> guest            guest -> host
  *   C exec ID B64ARG...      C started ID PID
+ *   C execin ID B64ARG...    (the same, stdin a pipe fed by in/eof)
+ *   C in ID B64DATA
+ *   C eof ID
  *                            C out ID FD B64DATA
  *                            C exit ID CODE | C signal ID SIG
  *   C kill ID
@@ -33,6 +36,8 @@ size_t wire_b64_encode(const void *in, size_t n, char *out);
 ssize_t wire_b64_decode(const char *in, void *out, size_t size);
 /* Split line in place at spaces; returns the number of tokens (<= max). */
 int wire_split(char *line, char **tok, int max);
+/* A whole decimal token as an int; fallback if it is not one. */
+int wire_int(const char *s, int fallback);
 /* write() until done; -errno on failure. */
 int wire_write_all(int fd, const void *buf, size_t len);
 

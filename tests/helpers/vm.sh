@@ -19,8 +19,11 @@ vm_prereqs() {
 	[ -x "$(dirname "$BPFLAB")/bpflab-agent" ] || fail "the guest agent was not built"
 }
 
+# vm only: the host's own process events (proc) are no part of a vm test,
+# and on a busy machine they crowd the scenario's subscription until the
+# engine drops events for it as a slow subscriber.
 vm_start_engine() {
-	start_engine --modules proc,vm
+	start_engine --modules vm
 	"$BPFLAB" status 2>/dev/null | grep -q '^vm ' || fail "the engine has no vm module"
 }
 
@@ -36,4 +39,18 @@ vm_nothing_left() {
 	left+=$(ls -A "$BPFLAB_RUN_DIR/vm" 2>/dev/null | sed 's/^/vm dir /')
 	left+=$(ls -A "$BPFLAB_RUN_DIR/sandboxes" 2>/dev/null | sed 's/^/state /')
 	[ -z "$left" ] || fail "left behind: $left"
+}
+
+# The guest's tap, named as vm_tap_name() does: FNV-1a of "<run dir>/<name>"
+vm_tap() {
+	python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode(): h = ((h ^ c) * 16777619) % 2**32
+print("bl-vt-%08x" % h)' "$BPFLAB_RUN_DIR/$1"
+}
+
+# On the host, or on the lab's bridge when a lab was up at boot.
+vm_tap_exists() {
+	ip link show "$1" >/dev/null 2>&1 ||
+		ip -n bpflab-lab-hub link show "$1" >/dev/null 2>&1
 }

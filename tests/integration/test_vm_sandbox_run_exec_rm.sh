@@ -33,14 +33,10 @@ rm -f /tmp/vm-err.$$
 "$BPFLAB" sandbox exec "$name" -- sh -c 'kill -9 $$'
 assert_eq "$?" 137 "a SIGKILL in the guest shows as 128+9"
 pgrep -f "guest=bpflab-$name," >/dev/null || fail "no qemu for $name"
-# its tap, named as vm_tap_name() does: FNV-1a of "<run dir>/<name>"
-tap=$(python3 -c 'import sys
-h = 2166136261
-for c in sys.argv[1].encode(): h = ((h ^ c) * 16777619) % 2**32
-print("bl-vt-%08x" % h)' "$BPFLAB_RUN_DIR/$name")
-ip link show "$tap" >/dev/null 2>&1 || fail "no tap $tap for the guest"
+tap=$(vm_tap "$name")
+vm_tap_exists "$tap" || fail "no tap $tap for the guest"
 "$BPFLAB" sandbox rm "$name" || fail "sandbox rm"
-! ip link show "$tap" >/dev/null 2>&1 || fail "the tap $tap is left"
+! vm_tap_exists "$tap" || fail "the tap $tap is left"
 vm_nothing_left
 
 # a guest whose agent cannot run: the kernel panics, the domain stops
