@@ -37,7 +37,7 @@ struct flow_val {
 	__u64 packets; /* every packet of this direction */
 	__u64 bytes; /* skb->len summed */
 	__u64 first_ns; /* ktime of the first packet */
-	__u64 last_ns; /* ktime of the latest packet */
+	__u64 last_ns; /* coarse ktime (a tick) of the latest packet */
 	__u64 req_ns; /* HTTP: a request is waiting for its response since */
 	__u32 ifindex; /* interface of the latest packet */
 	__u8 flags_seen; /* OR of TCP flags */

@@ -9,19 +9,23 @@
 # counted in the kernel, errors/slow/first-per-connection always sent, the
 # rest up to 2000 records/s, then counted as sampled); "onall" and "logall"
 # are the same with --l7-records all (a record for every request).
+# "empty" is the floor: an empty tc program (bl_flow_floor, FLOOR_OBJ) on the
+# same ingress and egress hooks, no capture; what flows cost above it is the
+# flow programs' own work, the rest is the tc hook itself.
 # Reports events/s delivered to user space and events lost, never hiding them.
 # Also the capture's CPU per record (utime + stime of the capture between
 # attach and stop, over the records it delivered): a figure the shared
 # machine's noise moves far less than req/s.
 # Env: ROUNDS (3), SECS (10), CONNS (32), WORKLOADS ("keepalive close"),
-# MODES ("off on onall log logall flows"),
+# MODES ("off empty on onall log logall flows"),
 # FLOW_LOG (the capture's flow-log directory; default on /tmp's disk),
-# BPFLAB, RESULTS.
+# BPFLAB, FLOOR_OBJ (default: flow_floor.bpf.o next to BPFLAB), RESULTS.
 set -u
 cd "$(dirname "$0")/../.."
 : "${BPFLAB:=$PWD/build/bpflab}" "${RESULTS:=$PWD/results/observe-$(date -u +%Y%m%dT%H%M%SZ)}"
 : "${ROUNDS:=3}" "${SECS:=10}" "${CONNS:=32}" "${WORKLOADS:=keepalive close}"
-: "${MODES:=off on onall log logall flows}"
+: "${MODES:=off empty on onall log logall flows}"
+: "${FLOOR_OBJ:=$(dirname "$BPFLAB")/bpf/flow_floor.bpf.o}"
 export BPFLAB_RUN_DIR=${BPFLAB_RUN_DIR:-/run/bpflab-bench-observe}
 for c in wrk nginx ip; do
 	command -v "$c" >/dev/null || { echo "observe bench: $c is not installed (scripts/deps/observe.txt)" >&2; exit 77; }
@@ -82,9 +86,30 @@ wrk_rps() { # extra wrk args...
 		awk '/^Requests\/sec/ {print $2}'
 }
 
+# The floor: the empty program on both hooks, or off again.
+floor() { # attach|detach
+	local dir
+	# An earlier capture may have left the clsact qdisc: reuse it.
+	[ "$1" = attach ] && { tc -n "$ns_c" qdisc replace dev "$if_c" clsact || return 1; }
+	for dir in ingress egress; do
+		if [ "$1" = attach ]; then
+			tc -n "$ns_c" filter add dev "$if_c" "$dir" bpf da \
+				obj "$FLOOR_OBJ" sec tc || return 1
+		else
+			tc -n "$ns_c" filter del dev "$if_c" "$dir"
+		fi
+	done
+}
+
 run() { # mode keepalive|close
 	local hdr=()
 	[ "$2" = close ] && hdr=(-H "Connection: close")
+	if [ "$1" = empty ]; then
+		floor attach >&2 || { floor detach 2>/dev/null; echo "- - - - - -"; return; }
+		echo "$(wrk_rps "${hdr[@]}") - - - - -"
+		floor detach
+		return
+	fi
 	if [ "$1" != off ]; then
 		local l7=() out=json
 		case $1 in
@@ -149,11 +174,15 @@ for wl in ("keepalive", "close"):
     if not off:
         continue
     m_off = statistics.median(off)
-    for mode in ("on", "onall", "log", "logall", "flows"):
+    for mode in ("empty", "on", "onall", "log", "logall", "flows"):
         on = [r for r in rows if r[0] == wl and r[1] == mode]
         if not on:
             continue
         m_on = statistics.median(float(r[3]) for r in on)
+        if mode == "empty":  # the floor: no capture, no records
+            print(f"{wl:10s} {mode:6s} median {m_on:.0f} req/s vs off {m_off:.0f}: "
+                  f"overhead {(m_off - m_on) * 100 / m_off:.1f}% (the tc hook alone)")
+            continue
         eps = statistics.median(float(r[4]) for r in on)
         lost = sum(int(r[5]) for r in on if r[5].isdigit())
         us = [float(r[7]) for r in on if len(r) > 7 and r[7] != "-"]
