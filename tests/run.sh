@@ -100,8 +100,8 @@ run_fuzz() {
 		mkdir -p "$logs/$name.corpus"
 		log=$logs/$name.log
 		t0=$SECONDS
-		# bounded: the seed corpus plus ${FUZZ_SECONDS:-10}s of new inputs
-		if "$bin" -max_total_time="${FUZZ_SECONDS:-10}" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$logs/$name-" -print_final_stats=1 \
+		# bounded: the seed corpus plus ${FUZZ_SECONDS:-6}s of new inputs
+		if "$bin" -max_total_time="${FUZZ_SECONDS:-6}" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$logs/$name-" -print_final_stats=1 \
 			"$logs/$name.corpus" $( [ -d "$corpus" ] && echo "$corpus") >"$log" 2>&1; then
 			result "fuzz: $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}') runs)" pass $((SECONDS - t0))
 		else

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 240
+# long
 # `bpflab reload` ten times under load: a service VIP takes connections
 # continuously (every failure counted) and two attack loops run (connect()
 # to a blocked C2 address, appends to a protected file) while every
@@ -9,6 +10,7 @@
 # engine ends up holding new programs only (the old ones are released),
 # and the service and policies are still in force afterwards.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/policies.sh"
 need_root
 need_cmd python3
 need_cmd iptables
@@ -108,33 +110,7 @@ spec:
       - action: Override
         argError: -1
 EOF
-cat >"$tmp/file.yaml" <<EOF
-apiVersion: cilium.io/v1alpha1
-kind: TracingPolicy
-metadata:
-  name: "bl-reload-file"
-spec:
-  kprobes:
-  - call: "security_file_permission"
-    syscall: false
-    args:
-    - index: 0
-      type: "file"
-    - index: 1
-      type: "int"
-    selectors:
-    - matchArgs:
-      - index: 0
-        operator: "Prefix"
-        values:
-        - "$tmp/protected"
-      - index: 1
-        operator: "Equal"
-        values:
-        - "2"
-      matchActions:
-      - action: Sigkill
-EOF
+file_write_policy bl-reload-file enforce Prefix "$tmp/protected" >"$tmp/file.yaml"
 
 start_engine --modules all
 "$BPFLAB" svc add rl-web --vip 198.19.210.10:80/tcp \

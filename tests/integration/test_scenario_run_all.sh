@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# long
 # `scenario run --all` runs every shipped scenario once and reports one JSON
 # array; afterwards no netns, veth, cgroup, mount, sandbox process, policy
 # or iptables rule of the lab remains (the shared leak check, filtered to
