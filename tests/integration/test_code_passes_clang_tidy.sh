@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# long
 # The user-space C (bpf/, lab/, console/, agent/, tests/) has no clang-tidy
 # finding under the tree's .clang-tidy (bug-finding checks: clang-analyzer,
 # bugprone, cert-err34-c). A finding is fixed, or a real false positive is
